@@ -47,6 +47,8 @@ void LineReader::deliver() {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (m_discarding) {
       m_discarding = false;  // the tail of an oversized line ends here
+    } else if (line.size() > m_max) {
+      if (m_h.on_overflow) m_h.on_overflow();
     } else if (m_h.on_line) {
       m_h.on_line(line);
     }

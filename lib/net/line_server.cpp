@@ -134,6 +134,8 @@ class Server final : public LineServer {
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       if (c->discarding) {
         c->discarding = false;
+      } else if (text.size() > self->m_max) {
+        c->send_line(R"({"ok":false,"error":"request line too long"})");
       } else {
         try {
           self->m_handler(text, keep);

@@ -1,0 +1,98 @@
+#include "sipwake/ev/line_reader.hpp"
+#include "sipwake/ev/loop.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <csignal>
+
+namespace sipwake::ev {
+namespace {
+
+TEST(Timer, FiresOnceAfterItsDelayAndCanBeRearmed) {
+  Loop loop;
+  int fired = 0;
+  Timer t(loop, [&] {
+    if (++fired < 3) t.arm(Duration{5});
+  });
+  TimePoint start = loop.now();
+  t.arm(Duration{10});
+  loop.run();
+  EXPECT_EQ(fired, 3);
+  EXPECT_GE((loop.now() - start).count(), 20);
+  EXPECT_FALSE(t.armed());
+}
+
+TEST(Timer, CancelledTimerNeverFires) {
+  Loop loop;
+  bool fired = false;
+  Timer t(loop, [&] { fired = true; });
+  Timer stop(loop, [&] { loop.stop(); });
+  t.arm(Duration{10});
+  t.cancel();
+  stop.arm(Duration{30});
+  loop.run();
+  EXPECT_FALSE(fired);
+}
+
+TEST(SignalWatch, DeliversTheSignalOnTheLoop) {
+  Loop loop;
+  bool got = false;
+  SignalWatch w(loop, SIGUSR1, [&] {
+    got = true;
+    loop.stop();
+  });
+  Timer raise_it(loop, [] { ::raise(SIGUSR1); });
+  Timer watchdog(loop, [&] { loop.stop(); });
+  raise_it.arm(Duration{1});
+  watchdog.arm(Duration{2000});
+  loop.run();
+  EXPECT_TRUE(got);
+}
+
+TEST(LineReader, SplitsLinesStripsCrAndReportsEofWithTheLastPartialLine) {
+  Loop loop;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::vector<std::string> lines;
+  bool eof = false;
+  LineReader r(loop, fds[0],
+               {[&](std::string_view l) { lines.emplace_back(l); }, nullptr, [&] {
+                  eof = true;
+                  loop.stop();
+                }});
+  std::string data = "reregister\r\n{\"op\":\"status\"}\nlast";
+  ASSERT_EQ(::write(fds[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ::close(fds[1]);
+  Timer watchdog(loop, [&] { loop.stop(); });
+  watchdog.arm(Duration{2000});
+  loop.run();
+  ::close(fds[0]);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "reregister");
+  EXPECT_EQ(lines[2], "last");
+  EXPECT_TRUE(eof);
+}
+
+TEST(LineReader, OversizedLineIsReportedAndSkippedNotDelivered) {
+  Loop loop;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::vector<std::string> lines;
+  int overflows = 0;
+  LineReader r(loop, fds[0], {[&](std::string_view l) { lines.emplace_back(l); }, [&] { ++overflows; }, [&] { loop.stop(); }},
+               16);
+  std::string data = std::string(100, 'x') + "\nok\n";
+  ASSERT_EQ(::write(fds[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ::close(fds[1]);
+  Timer watchdog(loop, [&] { loop.stop(); });
+  watchdog.arm(Duration{2000});
+  loop.run();
+  ::close(fds[0]);
+  EXPECT_EQ(overflows, 1);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "ok");
+}
+
+}  // namespace
+}  // namespace sipwake::ev
