@@ -76,11 +76,10 @@ TEST(Rfc4475, ValidMessagesHaveTheExpectedFields) {
 }
 
 // Invalid messages we accept on purpose, because the defect is in a header we never
-// interpret (the receiving element would ignore it too):
-//   baddate  - Date with a non-GMT zone; Date is passed through uninterpreted.
-//   scalarlg - only the Warning code 1812 and Retry-After are overlarge after the CSeq...
-//              (no: its CSeq overflows 32 bits, so it IS rejected; listed here for clarity).
-// Every other file in invalid/ must be rejected with a reason.
+// interpret (a receiving element would pass it through too):
+//   baddate - Date with a non-GMT zone (RFC 4475 3.1.2.12); Date is carried uninterpreted.
+// Every other file in invalid/ must be rejected with a one-line reason; the test fails
+// if a lenient one starts being rejected, so this list stays true.
 TEST(Rfc4475, InvalidTortureMessagesAreRejectedWithAReason) {
   const std::set<std::string> k_lenient{"baddate"};
   const auto invalid = files("invalid");
