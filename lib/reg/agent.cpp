@@ -39,6 +39,10 @@ std::string Agent::first_failure() const {
 }
 
 Result<net::SipTransport*> Agent::transport_for(const std::string& proto, const net::Address& registrar) {
+  if (m_opt.shared && proto == std::string(m_opt.shared->protocol())) {
+    auto local = m_opt.shared->local_address_for(registrar);
+    if (local && local->family() == registrar.family()) return m_opt.shared;
+  }
   for (auto& e : m_transports) {
     if (e.proto == proto && e.family == registrar.family()) return e.transport.get();
   }
@@ -110,6 +114,15 @@ void Agent::start(Registration::Mode mode, std::function<void()> on_done) {
     apply(i, m_regs[i]->reg.start(mode, contact));
   }
   check_done();
+}
+
+void Agent::start_one(std::size_t index, Registration::Mode mode) {
+  apply(index, m_regs.at(index)->reg.start(mode, auto_contact(index)));
+}
+
+void Agent::stop_one(std::size_t index, bool keep) {
+  auto& r = m_regs.at(index)->reg;
+  apply(index, keep ? r.abandon() : r.stop());
 }
 
 void Agent::reregister_all() {

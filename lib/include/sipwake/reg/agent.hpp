@@ -27,6 +27,10 @@ class Agent {
     /// REGISTER transactions in flight at most; more wait their turn (no bursts).
     std::size_t max_inflight = 256;
     std::string user_agent = "sipwake/0.1";
+    /// A transport owned by the caller (e.g. a gateway's listening socket) used for
+    /// every registration of its protocol and family; the caller passes responses
+    /// in with handle_response().
+    net::SipTransport* shared = nullptr;
   };
   using EventHandler = std::function<void(const Event& event)>;
 
@@ -38,6 +42,13 @@ class Agent {
   Result<std::size_t> add(Config config, std::optional<std::string> contact = std::nullopt);
   /// Starts every registration in `mode`; `on_done` runs once all have finished.
   void start(Registration::Mode mode, std::function<void()> on_done);
+  /// Starts one registration added after start() (e.g. a new subscriber).
+  void start_one(std::size_t index, Registration::Mode mode);
+  /// Unregisters one registration (or just stops it, with keep).
+  void stop_one(std::size_t index, bool keep);
+  /// Gives a response received on the shared transport to its transaction; false if
+  /// it belongs to none of ours.
+  bool handle_response(const sip::Message& response) { return m_layer.on_response(response); }
   /// Re-registers every running registration (network change, SIGHUP, "reregister").
   void reregister_all();
   /// Unregisters every registration (or just stops, with keep) and finishes.
