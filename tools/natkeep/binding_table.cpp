@@ -16,11 +16,11 @@ void BindingTable::set_key(std::string_view id, const DeviceKey& key) {
     bool same = e.key.len == key.len && std::memcmp(e.key.bytes.data(), key.bytes.data(), key.len) == 0;
     e.key = key;
     // A new key invalidates what the old key vouched for.
-    if (!same) e = DeviceEntry{key, {}, 0, 0, 0};
+    if (!same) e = DeviceEntry{key, {}, 0, 0, 0, 0};
     return;
   }
   m_index.emplace(std::string(id), static_cast<std::uint32_t>(m_entries.size()));
-  m_entries.push_back(DeviceEntry{key, {}, 0, 0, 0});
+  m_entries.push_back(DeviceEntry{key, {}, 0, 0, 0, 0});
 }
 
 DeviceEntry* BindingTable::find(std::string_view id) {

@@ -20,6 +20,7 @@ struct DeviceEntry {
   std::uint8_t local = 0;             ///< index of the server socket that hole leads to
   std::uint32_t last_seen_s = 0;      ///< monotonic seconds of the last accepted keepalive
   std::uint64_t counter = 0;          ///< highest keepalive counter accepted
+  std::uint32_t last_tag = 0;         ///< transaction+source of that keepalive (retransmissions)
 };
 
 /// Device id -> entry. Entries live in one vector; the index maps ids to positions.

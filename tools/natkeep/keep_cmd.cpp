@@ -90,6 +90,7 @@ int run_keep(const KeepOptions& o) {
     };
   }
   // Every event names the device, so one stream can carry several keepers.
+  cfg.local_port = sockets[0]->local_address().port();
   EmitFn emit = [&sink, device](std::string_view ev, nlohmann::json f, std::string human) {
     f["device"] = device;
     sink.emit(ev, std::move(f), human);

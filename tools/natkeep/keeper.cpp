@@ -58,7 +58,10 @@ void Keeper::send_request(std::uint8_t sock, std::uint16_t response_port, Phase 
   enter(next, "request sent");
 }
 
-void Keeper::send_keepalive(std::vector<Outgoing>& out) { send_request(0, 0, Phase::keepalive, out); }
+void Keeper::send_keepalive(std::vector<Outgoing>& out) {
+  m_trial_failed = false;
+  send_request(0, 0, Phase::keepalive, out);
+}
 
 void Keeper::send_trial(std::vector<Outgoing>& out) {
   // RFC 5780 4.6: the sibling asks for the answer on the main socket's mapped port;
@@ -131,7 +134,10 @@ void Keeper::on_keepalive_answer(const Message& m) {
     } else {
       m_mapped = now_mapped;
       m_emit("mapping.ok",
-             {{"address", now_mapped.to_string()}, {"server", m_cfg.server.to_string()}, {"rtt_ms", rtt}},
+             {{"address", now_mapped.to_string()},
+              {"server", m_cfg.server.to_string()},
+              {"local_port", m_cfg.local_port},
+              {"rtt_ms", rtt}},
              "mapped " + now_mapped.to_string());
       return;
     }
@@ -142,8 +148,10 @@ void Keeper::on_keepalive_answer(const Message& m) {
     m_emit("mapping.changed", {{"old", old.to_string()}, {"new", now_mapped.to_string()},
                                {"server", m_cfg.server.to_string()}},
            "mapping changed " + old.to_string() + " -> " + now_mapped.to_string());
-    if (m_cfg.auto_interval && m_search.lower().count() != 0) {
-      // The hole closed under our interval (or the NAT was reset): be careful at once.
+    if (m_cfg.auto_interval && m_search.converged() && !m_trial_failed) {
+      // The hole closed under our steady interval (or the NAT was reset): be careful at
+      // once. After a failed trial a new mapping is expected (the NAT may even have to
+      // pick a new port, as the trial's answer left state on the old one).
       m_search.fell_back(interval());
     }
     if (m_hooks.on_change) m_hooks.on_change(old, now_mapped);
@@ -166,6 +174,7 @@ void Keeper::on_trial_result(bool alive, std::vector<Outgoing>& out) {
                std::to_string(ms(interval())) + " ms");
   }
   send_keepalive(out);  // re-opens the hole at once if the trial found it closed
+  m_trial_failed = !alive;
 }
 
 void Keeper::tick(std::vector<Outgoing>& out) {

@@ -30,6 +30,7 @@ class Keeper {
     Duration recheck{600'000};           ///< steady state: confirm the lifetime this often
     Duration lost_after{3'000};          ///< a keepalive unanswered this long has failed
     std::uint64_t wake_window_ms = 60'000;  ///< accepted clock skew of a wake
+    std::uint16_t local_port = 0;            ///< main socket's port, for events only
   };
   struct Hooks {
     std::function<void(const stun::TransportAddress& old_addr, const stun::TransportAddress& new_addr)> on_change;
@@ -86,6 +87,7 @@ class Keeper {
   std::uint64_t m_sent = 0;
   unsigned m_failures = 0;
   bool m_lost = false;
+  bool m_trial_failed = false;     ///< the current keepalive follows a failed trial
   bool m_trials_unsupported = false;
   stun::TransportAddress m_mapped;
   std::uint64_t m_wake_counter = 0;

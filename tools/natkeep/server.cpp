@@ -10,6 +10,13 @@ using nlohmann::json;
 
 namespace {
 
+// A 32-bit digest of transaction ID and source, enough to recognise a retransmission.
+std::uint32_t request_tag(const TransactionId& txid, const TransportAddress& from) {
+  std::uint32_t h = 2166136261u;
+  for (auto b : txid) h = (h ^ b) * 16777619u;
+  return h ^ static_cast<std::uint32_t>(TransportAddressHash{}(from));
+}
+
 // The retransmission schedule of a wake (RFC 8489 6.2.1 style doubling from 500 ms).
 constexpr Duration k_wake_first_gap{500};
 constexpr Duration k_wake_max_gap{2000};
@@ -92,7 +99,10 @@ bool Server::on_keepalive(std::uint8_t local, const TransportAddress& from, cons
     return false;
   }
   auto response_port = m.response_port();
-  bool retransmission = *counter == e->counter && from == e->mapped;
+  // RFC 8489 6.3.1: a retransmission repeats the transaction from the same source; it is
+  // answered again. The same counter in any other packet is a replay.
+  std::uint32_t tag = request_tag(m.transaction_id(), from);
+  bool retransmission = *counter == e->counter && tag == e->last_tag;
   if (*counter <= e->counter && !retransmission) {
     reject(from, device, "replay");
     return false;
@@ -104,6 +114,7 @@ bool Server::on_keepalive(std::uint8_t local, const TransportAddress& from, cons
     // it must not move the binding.
     dest.port = *response_port;
     e->counter = *counter;
+    e->last_tag = tag;
   } else if (!retransmission) {
     auto now_s = static_cast<std::uint32_t>(
         std::chrono::duration_cast<std::chrono::seconds>(m_clock.now().time_since_epoch()).count());
@@ -119,6 +130,7 @@ bool Server::on_keepalive(std::uint8_t local, const TransportAddress& from, cons
     e->local = local;
     e->last_seen_s = now_s;
     e->counter = *counter;
+    e->last_tag = tag;
   }
   MessageBuilder b(Class::success, method::binding, m.transaction_id());
   b.add_xor_address(attr::xor_mapped_address, from);
