@@ -57,7 +57,11 @@ void Timer::cancel() { evtimer_del(m_ev); }
 bool Timer::armed() const { return evtimer_pending(m_ev, nullptr) != 0; }
 
 void Timer::trampoline(int, short, void* self) noexcept {
-  guarded([self] { static_cast<Timer*>(self)->m_on_fire(); });
+  // The callback may destroy this Timer (its owner finished): run a copy.
+  guarded([self] {
+    auto fn = static_cast<Timer*>(self)->m_on_fire;
+    fn();
+  });
 }
 
 SignalWatch::SignalWatch(Loop& loop, int signo, std::function<void()> on_signal)

@@ -255,6 +255,13 @@ void Agent::answer_request(const sip::Message& req, const net::Address& from, ne
   (void)tp.send(from, resp->to_string());
 }
 
+bool Agent::all_finished() const {
+  for (const auto& s : m_regs) {
+    if (!s->reg.finished()) return false;
+  }
+  return true;
+}
+
 void Agent::check_done() {
   if (m_done_fired || !m_on_done) return;
   for (const auto& s : m_regs) {

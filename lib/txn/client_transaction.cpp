@@ -89,6 +89,9 @@ Step InviteClient::on_response(int status, TimePoint now) {
       m_timer_a.reset();
       s.deliver = true;
       if (status < 200) {
+        // 17.1.1.2: Timer B guards only Calling; once the peer is proceeding, the TU
+        // (a proxy's Timer C, or the caller's CANCEL) decides how long to ring.
+        m_timer_b.reset();
         m_state = State::proceeding;
         return s;
       }

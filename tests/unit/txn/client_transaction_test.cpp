@@ -102,5 +102,13 @@ TEST(InviteClient, SuccessGoesToAcceptedAndPassesRetransmitted2xxUp) {
   EXPECT_TRUE(t.on_timer(start + Duration{20 + 32000}).terminated);
 }
 
+TEST(InviteClient, ProvisionalResponseStopsTimerBSoRingingIsNotCutOff) {
+  ManualClock clock;
+  TimePoint start = clock.now();
+  InviteClient t(false, start);
+  t.on_response(180, start + Duration{100});
+  EXPECT_FALSE(t.next_deadline().has_value());
+}
+
 }  // namespace
 }  // namespace sipwake::txn

@@ -55,6 +55,8 @@ class Agent {
   void stop_all(bool keep);
 
   std::size_t size() const { return m_regs.size(); }
+  /// True when every registration has finished (after stop_all, once they are done).
+  bool all_finished() const;
   const Registration& registration(std::size_t i) const;
   /// Registrations that ended in failure.
   std::size_t failed() const;
