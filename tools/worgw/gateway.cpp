@@ -18,6 +18,21 @@ namespace sipwake::worgw {
 namespace {
 
 constexpr Duration k_directory_poll{2000};
+
+Result<std::vector<sip::DigestAlgorithm>> parse_algorithms(const std::string& list) {
+  std::vector<sip::DigestAlgorithm> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    std::string word = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (word == "md5") out.push_back(sip::DigestAlgorithm::md5);
+    else if (word == "sha256") out.push_back(sip::DigestAlgorithm::sha256);
+    else return fail("--digest-algorithms: unknown algorithm '" + word + "' (md5, sha256)");
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
 constexpr Duration k_shutdown_grace{5000};
 
 class Gateway {
@@ -64,7 +79,10 @@ class Gateway {
     m_self = Self{bound->host(), bound->port()};
 
     m_server = std::make_unique<txn::ServerLayer>(m_loop);
-    m_registrar = std::make_unique<DeviceRegistrar>(m_loop, *m_store, *m_dir, *m_server, m_events, m_opt.realm);
+    auto algorithms = parse_algorithms(m_opt.digest_algorithms);
+    if (!algorithms) return algorithms.error();
+    m_registrar = std::make_unique<DeviceRegistrar>(m_loop, *m_store, *m_dir, *m_server, m_events, m_opt.realm,
+                                                    *algorithms);
     m_waker = std::make_unique<WakeClient>(m_loop, m_opt.worsend);
     m_calls = std::make_unique<CallManager>(CallContext{m_loop, m_opt, m_self, *m_transport, *m_server, *m_dir,
                                                         *m_registrar, *m_store, *m_waker, m_events});

@@ -15,6 +15,9 @@ struct RunOptions {
   std::string listen = "udp:127.0.0.1:5070";  ///< --listen udp:HOST:PORT (SIP, both sides)
   std::string worsend;                 ///< --worsend unix:PATH|tcp:HOST:PORT ("" = no waking)
   std::string realm = "sipwake";       ///< --realm: digest realm for device logins
+  /// --digest-algorithms: challenges offered to devices, in order ("md5", "sha256",
+  /// "sha256,md5"). MD5 alone by default: many phones (and SIPp) answer only the first.
+  std::string digest_algorithms = "md5";
   ConnectMode mode = ConnectMode::proxy;  ///< --mode proxy|redirect (subscribers may override)
   std::uint32_t wake_timeout_s = 30;   ///< --wake-timeout
   std::string voicemail;               ///< --voicemail URI

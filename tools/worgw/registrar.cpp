@@ -33,9 +33,10 @@ std::string strip_quotes(std::string s) {
 }  // namespace
 
 DeviceRegistrar::DeviceRegistrar(ev::Loop& loop, Store& store, Directory& directory, txn::ServerLayer& server,
-                                 log::EventSink& events, std::string realm)
+                                 log::EventSink& events, std::string realm,
+                                 std::vector<sip::DigestAlgorithm> algorithms)
     : m_loop(loop), m_store(store), m_dir(directory), m_server(server), m_events(events),
-      m_digest(realm, random_hex(32)), m_realm(std::move(realm)) {}
+      m_digest(realm, random_hex(32)), m_realm(std::move(realm)), m_algorithms(std::move(algorithms)) {}
 
 DeviceRegistrar::~DeviceRegistrar() = default;
 
@@ -65,8 +66,8 @@ void DeviceRegistrar::challenge(txn::ServerLayer::Id id, bool stale) {
   if (!req) return;
   auto resp = sip::Message::response_to(*req, 401);
   if (!resp) return;
-  resp->add_header("WWW-Authenticate", m_digest.challenge(sip::DigestAlgorithm::sha256, stale, unix_now()));
-  resp->add_header("WWW-Authenticate", m_digest.challenge(sip::DigestAlgorithm::md5, stale, unix_now()));
+  // RFC 8760 2.4: one challenge per algorithm, preferred first.
+  for (auto alg : m_algorithms) resp->add_header("WWW-Authenticate", m_digest.challenge(alg, stale, unix_now()));
   (void)m_server.respond(id, *resp);
 }
 

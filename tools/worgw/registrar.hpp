@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "directory.hpp"
 #include "sipwake/ev/loop.hpp"
@@ -32,7 +33,7 @@ class DeviceRegistrar {
   using LoginHandler = std::function<void(const std::string& subscriber, const Online& device)>;
 
   DeviceRegistrar(ev::Loop& loop, Store& store, Directory& directory, txn::ServerLayer& server,
-                  log::EventSink& events, std::string realm);
+                  log::EventSink& events, std::string realm, std::vector<sip::DigestAlgorithm> algorithms);
   ~DeviceRegistrar();
 
   /// Called after each successful login that adds or renews a binding.
@@ -68,6 +69,7 @@ class DeviceRegistrar {
   log::EventSink& m_events;
   sip::DigestServer m_digest;
   std::string m_realm;
+  std::vector<sip::DigestAlgorithm> m_algorithms;
   LoginHandler m_on_login;
   std::map<std::string, Entry> m_online;
   std::unordered_map<std::string, std::string> m_by_contact;  // contact key -> subscriber
