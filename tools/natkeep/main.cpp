@@ -13,9 +13,15 @@ int main(int argc, char** argv) {
   add_options(app, o);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    // DESIGN.md: usage errors are one line on stderr and exit 2.
+    std::fprintf(stderr, "natkeep: %s (see natkeep %s--help)\n", e.what(),
+                 app.get_subcommands().empty() ? "" : (app.get_subcommands().front()->get_name() + " ").c_str());
+    return 2;
   }
   if (app.got_subcommand("keep")) {
     if (auto err = validate_keep(o.keep); !err.empty()) {
