@@ -1,0 +1,151 @@
+#include "store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "audit.hpp"
+#include "commands.hpp"
+
+using namespace sipwake;
+using namespace sipwake::worsend;
+
+namespace {
+
+std::unique_ptr<db::Database> memory_db() {
+  auto d = open_store(":memory:");
+  EXPECT_TRUE(d.ok());
+  return std::move(*d);
+}
+
+DeviceArgs args(std::string id) {
+  DeviceArgs a;
+  a.id = std::move(id);
+  return a;
+}
+
+}  // namespace
+
+TEST(DeviceStore, AddGetReplaceRemove) {
+  auto db = memory_db();
+  DeviceStore s(*db);
+  DeviceArgs a = args("rabbit");
+  a.http = "https://push.example/up/123";
+  a.udp = "unix:/run/natkeep.sock";
+  a.natkeep_device = "rabbit-phone";
+  a.given_order = {TransportKind::http, TransportKind::udp};
+  a.rate = "5/60";
+  auto d = build_device(a, std::nullopt);
+  ASSERT_TRUE(d.ok()) << d.message();
+  ASSERT_TRUE(s.add(*d).ok());
+  EXPECT_FALSE(s.add(*d).ok());  // ids are unique
+  auto got = s.get("rabbit");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const Device& g = **got;
+  ASSERT_EQ(g.transports.size(), 2u);
+  EXPECT_EQ(g.transports[0].kind, TransportKind::http);
+  EXPECT_EQ(g.transports[1].natkeep_device, "rabbit-phone");
+  EXPECT_EQ(g.transports[1].timeout, default_timeout(TransportKind::udp));
+  ASSERT_TRUE(g.rate.has_value());
+  EXPECT_EQ(g.rate->count, 5u);
+
+  DeviceArgs b = args("rabbit");
+  b.order = "udp,http";
+  b.exec = "/bin/true";
+  b.given_order = {TransportKind::exec};
+  b.drop = {"http"};
+  b.order.reset();
+  b.exec_timeout = 2500;
+  auto d2 = build_device(b, g);
+  ASSERT_TRUE(d2.ok()) << d2.message();
+  auto replaced = s.replace(*d2);
+  ASSERT_TRUE(replaced.ok() && *replaced);
+  auto g2 = s.get("rabbit");
+  ASSERT_EQ((*g2)->transports.size(), 2u);
+  EXPECT_EQ((*g2)->transports[0].kind, TransportKind::udp);
+  EXPECT_EQ((*g2)->transports[1].kind, TransportKind::exec);
+  EXPECT_EQ((*g2)->transports[1].timeout, Duration{2500});
+
+  auto removed = s.remove("rabbit");
+  ASSERT_TRUE(removed.ok() && *removed);
+  EXPECT_FALSE(*s.remove("rabbit"));
+  EXPECT_FALSE(s.get("rabbit")->has_value());
+}
+
+TEST(DeviceStore, BuildDeviceRejectsOrphanOptionsAndBadOrders) {
+  DeviceArgs a = args("x");
+  a.exec = "true";
+  a.given_order = {TransportKind::exec};
+  a.token_file = "/tmp/t";
+  EXPECT_FALSE(build_device(a, std::nullopt).ok());
+  a.token_file.reset();
+  a.order = "exec,udp";
+  EXPECT_FALSE(build_device(a, std::nullopt).ok());
+  a.order = "exec";
+  EXPECT_TRUE(build_device(a, std::nullopt).ok());
+}
+
+TEST(Audit, CallQueryFindsTheAttemptsOfTheJobItJoined) {
+  auto db = memory_db();
+  AuditWriter w(*db);
+  w.append("wake.request", {{"request_id", "r1"}, {"device", "rabbit"}, {"call_id", "A"}}, 1000);
+  w.append("wake.request", {{"request_id", "r2"}, {"device", "rabbit"}, {"call_id", "B"}}, 1001);
+  w.append("wake.coalesced", {{"request_id", "r2"}, {"device", "rabbit"}, {"call_id", "B"}, {"job", 7}}, 1001);
+  w.append("wake.attempt", {{"job", 7}, {"attempt", 1}, {"device", "rabbit"}, {"call_id", "A"}, {"transport", "udp"}}, 1002);
+  w.append("wake.result", {{"job", 7}, {"attempt", 1}, {"device", "rabbit"}, {"transport", "udp"}, {"ok", true}}, 1010);
+  w.append("wake.ok", {{"request_id", "r2"}, {"device", "rabbit"}, {"call_id", "B"}, {"job", 7}, {"via", "udp"}}, 1010);
+  w.append("wake.request", {{"request_id", "r3"}, {"device", "dog"}, {"call_id", "C"}}, 5000);
+  ASSERT_TRUE(w.flush().ok());
+  EXPECT_EQ(w.pending(), 0u);
+
+  AuditQuery q;
+  q.call_id = "B";
+  auto rows = query_audit(*db, q);
+  ASSERT_TRUE(rows.ok());
+  std::vector<std::string> events;
+  for (const auto& r : *rows) events.push_back(r.event);
+  EXPECT_EQ(events, (std::vector<std::string>{"wake.request", "wake.coalesced", "wake.attempt", "wake.result", "wake.ok"}));
+
+  AuditQuery d;
+  d.device = "dog";
+  EXPECT_EQ(query_audit(*db, d)->size(), 1u);
+  AuditQuery s;
+  s.since_ms = 1010;
+  EXPECT_EQ(query_audit(*db, s)->size(), 3u);
+  EXPECT_EQ(last_job_id(*db), 7u);
+}
+
+TEST(Audit, FormatRowPutsTheKeyFieldsFirst) {
+  AuditRow r;
+  r.ts_ms = 1763812800123;
+  r.event = "wake.result";
+  r.detail = {{"error", "HTTP 503 Busy"}, {"transport", "http"}, {"device", "rabbit"}, {"job", 3}};
+  EXPECT_EQ(format_row(r), "2025-11-22T12:00:00.123Z wake.result device=rabbit job=3 transport=http error=\"HTTP 503 Busy\"");
+}
+
+TEST(Audit, ParseSinceForms) {
+  std::int64_t now = 1'000'000'000;
+  EXPECT_EQ(*parse_since("10m", now), now - 600'000);
+  EXPECT_EQ(*parse_since("@100", now), 100'000);
+  EXPECT_EQ(*parse_since("1970-01-02", now), 86'400'000);
+  EXPECT_EQ(*parse_since("1970-01-01T00:01:00Z", now), 60'000);
+  EXPECT_FALSE(parse_since("yesterday", now).ok());
+  EXPECT_FALSE(parse_since("1970-13-01", now).ok());
+}
+
+TEST(RateLimitText, ParsesAndPrints) {
+  auto r = RateLimit::parse("5/60");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, 5u);
+  EXPECT_EQ(r->window, Duration{60000});
+  EXPECT_EQ(r->to_string(), "5/60");
+  EXPECT_EQ(RateLimit::parse("0")->count, 0u);
+  EXPECT_FALSE(RateLimit::parse("5").ok());
+  EXPECT_FALSE(RateLimit::parse("5/0").ok());
+  EXPECT_FALSE(RateLimit::parse("x/60").ok());
+}
+
+TEST(TransportText, UrlsAreLoggedByOriginOnly) {
+  Transport t;
+  t.kind = TransportKind::http;
+  t.target = "https://push.example.net/up/SECRETCAPABILITY";
+  EXPECT_EQ(t.loggable_target(), "https://push.example.net:443");
+}

@@ -1,0 +1,247 @@
+// serve: the I/O glue around the Coordinator: request lines in (stdin, --listen sockets),
+// replies out, attempts run by Transports, audit rows flushed once per loop turn.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <unordered_map>
+
+#include "audit.hpp"
+#include "commands.hpp"
+#include "coordinator.hpp"
+#include "request.hpp"
+#include "sipwake/ev/line_reader.hpp"
+#include "sipwake/ev/loop.hpp"
+#include "sipwake/log/events.hpp"
+#include "sipwake/log/logger.hpp"
+#include "sipwake/net/line_server.hpp"
+#include "store.hpp"
+#include "transports.hpp"
+
+namespace sipwake::worsend {
+namespace {
+
+using nlohmann::json;
+
+// Audit rows kept in memory while the database refuses writes; beyond this the oldest go.
+constexpr std::size_t k_max_audit_backlog = 200'000;
+
+bool watchable_stdin() {
+  struct stat st {};
+  if (::fstat(STDIN_FILENO, &st) != 0) return false;
+  return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(STDIN_FILENO));
+}
+
+class Server {
+ public:
+  explicit Server(const Options& o) : m_opt(o), m_log("worsend"), m_events("worsend", o.json) {
+    log::Level level = log::Level::warning;
+    log::parse_level(o.log_level, level);
+    m_log.set_level(level);
+  }
+
+  int run() {
+    auto db = open_store(m_opt.db);
+    if (!db) return failure(db.message());
+    m_db = std::move(*db);
+    m_devices = std::make_unique<DeviceStore>(*m_db);
+    m_audit = std::make_unique<AuditWriter>(*m_db);
+    http::ClientOptions ho;
+    ho.ca_file = m_opt.ca_file;
+    ho.user_agent = "sipwake-worsend/0.1";
+    auto client = http::Client::create(m_loop, ho);
+    if (!client) return failure(client.message());
+    m_transports = std::make_unique<Transports>(m_loop, std::move(*client),
+                                                [this](JobId j, unsigned a, const AttemptResult& r) {
+                                                  apply(m_coord->attempt_done(j, a, r));
+                                                });
+    m_coord = std::make_unique<Coordinator>(
+        m_loop.clock(), m_opt.coordinator,
+        [this](const std::string& id) -> std::optional<Device> {
+          auto d = m_devices->get(id);
+          if (!d) {
+            m_log.error("device lookup: " + d.message());
+            return std::nullopt;
+          }
+          return *d;
+        },
+        last_job_id(*m_db) + 1);
+    m_tick = std::make_unique<ev::Timer>(m_loop, [this] { apply(m_coord->tick()); });
+    m_flush = std::make_unique<ev::Timer>(m_loop, [this] { flush(); });
+    std::signal(SIGPIPE, SIG_IGN);
+    m_sigterm = std::make_unique<ev::SignalWatch>(m_loop, SIGTERM, [this] { stop("SIGTERM"); });
+    m_sigint = std::make_unique<ev::SignalWatch>(m_loop, SIGINT, [this] { stop("SIGINT"); });
+
+    json listening = json::array();
+    for (const auto& l : m_opt.listen) {
+      auto ep = net::Endpoint::parse(l);
+      auto srv = net::LineServer::listen(m_loop, *ep, [this](std::string_view line, std::shared_ptr<net::ReplyChannel> ch) {
+        on_line(line, std::move(ch));
+      });
+      if (!srv) return failure(srv.message());
+      listening.push_back((*srv)->endpoint().to_string());
+      m_servers.push_back(std::move(*srv));
+    }
+    if (watchable_stdin()) {
+      ev::LineReader::Handlers h;
+      h.on_line = [this](std::string_view line) { on_line(line, nullptr); };
+      h.on_overflow = [this] { m_events.reply({{"id", nullptr}, {"ok", false}, {"error", "request line too long"}}); };
+      h.on_eof = [this] {
+        m_stdin_eof = true;
+        maybe_finish();
+      };
+      m_stdin = std::make_unique<ev::LineReader>(m_loop, STDIN_FILENO, std::move(h));
+    } else if (m_servers.empty()) {
+      return failure("nothing to serve: stdin is not a pipe or terminal and no --listen was given");
+    }
+    emit("serve.started", {{"listen", listening}, {"db", m_db->path()}},
+         "worsend: serving" + (listening.empty() ? std::string(" stdin") : " " + listening.dump()));
+    rearm();
+    if (!m_done) m_loop.run();
+    flush();
+    return m_exit;
+  }
+
+ private:
+  int failure(const std::string& msg) {
+    m_log.error(msg);
+    return k_exit_failure;
+  }
+
+  void emit(const std::string& event, const json& fields, const std::string& human) {
+    m_events.emit(event, fields, human);
+    if (m_audit) m_audit->append(event, fields, wall_ms_now());
+    schedule_flush();
+  }
+
+  void on_line(std::string_view line, std::shared_ptr<net::ReplyChannel> ch) {
+    if (m_stopping) {
+      auto r = parse_request(line, m_opt.limits);
+      if (r.op == Request::Op::invalid && r.error.empty()) return;
+      send(ch, {{"id", r.id}, {"ok", false}, {"error", "failed: shutting down"}});
+      return;
+    }
+    Request r = parse_request(line, m_opt.limits);
+    WaiterId w = ++m_next_waiter;
+    switch (r.op) {
+      case Request::Op::invalid:
+        if (r.error.empty()) return;  // blank line
+        send(ch, {{"id", r.id}, {"ok", false}, {"error", r.error}});
+        emit("request.invalid", {{"request_id", r.id}, {"error", r.error}}, "invalid request: " + r.error);
+        return;
+      case Request::Op::wake: m_waiters.emplace(w, ch); apply(m_coord->wake(w, r)); return;
+      case Request::Op::cancel: m_waiters.emplace(w, ch); apply(m_coord->cancel(w, r)); return;
+      case Request::Op::status: m_waiters.emplace(w, ch); apply(m_coord->status(w, r)); return;
+    }
+  }
+
+  void send(const std::shared_ptr<net::ReplyChannel>& ch, const json& body) {
+    if (ch) {
+      ch->send_line(body.dump(-1, ' ', false, json::error_handler_t::replace));
+    } else {
+      m_events.reply(body);
+    }
+  }
+
+  void apply(std::vector<Action> actions) {
+    for (auto& a : actions) {
+      switch (a.kind) {
+        case Action::Kind::reply: {
+          auto it = m_waiters.find(a.waiter);
+          if (it == m_waiters.end()) break;
+          send(it->second, a.body);
+          m_waiters.erase(it);
+          break;
+        }
+        case Action::Kind::start: m_transports->start(a.attempt); break;
+        case Action::Kind::abort: m_transports->abort(a.attempt.job, a.attempt.attempt); break;
+        case Action::Kind::record: emit(a.event, a.body, a.human); break;
+      }
+    }
+    rearm();
+    maybe_finish();
+  }
+
+  void rearm() {
+    auto next = m_coord->next_wakeup();
+    Duration delay{60'000};  // housekeeping (rate limiter pruning) at least once a minute
+    if (next) delay = std::min(delay, std::max(Duration{0}, std::chrono::duration_cast<Duration>(*next - m_loop.now())));
+    m_tick->arm(delay);
+  }
+
+  void schedule_flush() {
+    if (m_flush && !m_flush->armed()) m_flush->arm(Duration{0});
+  }
+
+  void flush() {
+    if (!m_audit || m_audit->pending() == 0) return;
+    if (auto r = m_audit->flush(); !r) {
+      if (!m_flush_failing) m_log.error("audit log: " + r.message() + "; rows kept in memory and retried");
+      m_flush_failing = true;
+      if (m_audit->pending() > k_max_audit_backlog) m_log.error("audit log backlog over limit");
+      m_flush->arm(Duration{1000});
+      return;
+    }
+    m_flush_failing = false;
+  }
+
+  // With stdin as the only input, its end means: finish what is in flight, then exit.
+  void maybe_finish() {
+    if (!m_stdin_eof || !m_servers.empty() || m_stopping) return;
+    if (m_coord->jobs() > 0 || !m_waiters.empty()) return;
+    m_done = true;
+    emit("serve.stopped", {{"reason", "end of input"}}, "worsend: end of input");
+    flush();
+    m_loop.stop();
+  }
+
+  void stop(const char* why) {
+    if (m_stopping) {
+      m_loop.stop();
+      return;
+    }
+    m_stopping = true;
+    apply(m_coord->shutdown());
+    m_done = true;
+    emit("serve.stopped", {{"reason", why}}, std::string("worsend: stopped by ") + why);
+    flush();
+    std::fflush(stdout);
+    m_loop.stop();
+  }
+
+  const Options& m_opt;
+  ev::Loop m_loop;
+  log::Logger m_log;
+  log::EventSink m_events;
+  std::unique_ptr<db::Database> m_db;
+  std::unique_ptr<DeviceStore> m_devices;
+  std::unique_ptr<AuditWriter> m_audit;
+  std::unique_ptr<Transports> m_transports;
+  std::unique_ptr<Coordinator> m_coord;
+  std::unique_ptr<ev::Timer> m_tick, m_flush;
+  std::unique_ptr<ev::SignalWatch> m_sigterm, m_sigint;
+  std::vector<std::unique_ptr<net::LineServer>> m_servers;
+  std::unique_ptr<ev::LineReader> m_stdin;
+  std::unordered_map<WaiterId, std::shared_ptr<net::ReplyChannel>> m_waiters;
+  WaiterId m_next_waiter = 0;
+  bool m_stdin_eof = false;
+  bool m_stopping = false;
+  bool m_done = false;
+  bool m_flush_failing = false;
+  int m_exit = k_exit_ok;
+};
+
+}  // namespace
+
+int run_serve(const Options& o) {
+  try {
+    Server s(o);
+    return s.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "worsend: %s\n", e.what());
+    return k_exit_failure;
+  }
+}
+
+}  // namespace sipwake::worsend
