@@ -5,9 +5,11 @@
 
 namespace sipwake::log {
 
-std::string utc_timestamp() {
+std::string utc_timestamp() { return utc_timestamp_after(std::chrono::milliseconds{0}); }
+
+std::string utc_timestamp_after(std::chrono::milliseconds delay) {
   using namespace std::chrono;
-  auto now = system_clock::now();
+  auto now = system_clock::now() + delay;
   auto secs = time_point_cast<seconds>(now);
   auto ms = duration_cast<milliseconds>(now - secs).count();
   std::time_t t = system_clock::to_time_t(secs);

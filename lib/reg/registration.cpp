@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sipwake/log/events.hpp"
 #include "sipwake/util/random.hpp"
 
 namespace sipwake::reg {
@@ -97,6 +98,7 @@ Binding Registration::binding(const std::string& uri, std::uint32_t expires) con
 Output Registration::start(Mode mode, const std::string& contact_uri) {
   m_mode = mode;
   m_contact = contact_uri;
+  m_local_contact = contact_uri;
   Output out;
   switch (mode) {
     case Mode::register_:
@@ -104,9 +106,30 @@ Output Registration::start(Mode mode, const std::string& contact_uri) {
       enter(State::registering);
       return send_register(std::move(out), m_expires);
     case Mode::unregister:
+      if (!m_cfg.contact_fixed) {
+        // A new process has a new port: ask which of the AOR's bindings are ours
+        // (this host, or our public address) before removing them.
+        m_discovering = true;
+        enter(State::unregistering);
+        return send_query(std::move(out));
+      }
+      return send_unregister(std::move(out));
     case Mode::unregister_all:
       return send_unregister(std::move(out));
   }
+  return out;
+}
+
+Output Registration::send_query(Output out) {
+  Request req;
+  req.cseq = ++m_cseq;
+  if (m_challenge) {
+    req.authorization = sip::digest_answer(*m_challenge, m_cfg.auth_user, m_cfg.password, "REGISTER",
+                                           m_cfg.registrar.to_string(), ++m_nc, random_hex(8));
+  }
+  out.events.push_back({"register.sent", with_fields({{"cseq", req.cseq}, {"query", true},
+                                                      {"auth", req.authorization.has_value()}}), ""});
+  out.send = std::move(req);
   return out;
 }
 
@@ -144,6 +167,8 @@ Output Registration::send_unregister(Output out) {
   if (m_mode == Mode::unregister_all) {
     req.star = true;
     req.expires_header = 0;
+  } else if (!m_discovered.empty()) {
+    for (const auto& c : m_discovered) req.contacts.push_back(Binding{c, 0, {}});
   } else {
     req.contacts.push_back(binding(m_contact, 0));
     for (const auto& old : m_stale_contacts) req.contacts.push_back(binding(old, 0));
@@ -154,7 +179,8 @@ Output Registration::send_unregister(Output out) {
   }
   nlohmann::json f = base_fields();
   f["cseq"] = req.cseq;
-  f["contact"] = req.star ? "*" : m_contact;
+  f["contact"] = req.star ? "*" : req.contacts.empty() ? "" : req.contacts.front().uri;
+  f["contacts"] = req.contacts.size();
   out.events.push_back({"unregister.sent", std::move(f), ""});
   out.send = std::move(req);
   return out;
@@ -179,7 +205,7 @@ Output Registration::on_response(const Response& r) {
   if (m_state == State::unregistering) {
     nlohmann::json f = base_fields();
     f["code"] = r.status;
-    f["reason"] = r.reason;
+    f["reason"] = code_line(r.status, r.reason);
     out.events.push_back({"unregister.failed", f, "unregister failed: " + code_line(r.status, r.reason)});
     return finish(std::move(out), Outcome::failed, "unregister failed: " + code_line(r.status, r.reason));
   }
@@ -191,6 +217,8 @@ Output Registration::on_response(const Response& r) {
       f["code"] = 423;
       f["reason"] = "Interval Too Brief, Min-Expires " + std::to_string(m_expires);
       f["in_ms"] = 0;
+      f["at"] = log::utc_timestamp_after(Duration{0});
+      f["attempt"] = m_min_expires_tries;
       f["expires"] = m_expires;
       out.events.push_back({"register.retry", f,
                             "registrar wants expires >= " + std::to_string(m_expires) + ", retrying"});
@@ -223,6 +251,7 @@ Output Registration::on_challenge(const Response& r) {
   ++m_auth_tries;
   if (!m_challenge || m_challenge->nonce != r.challenge->nonce) m_nc = 0;
   m_challenge = r.challenge;
+  if (unregistering && m_discovering) return send_query(std::move(out));
   if (unregistering) return send_unregister(std::move(out));
   return send_register(std::move(out), m_expires);
 }
@@ -241,8 +270,31 @@ Output Registration::on_success(const Response& r) {
                           std::to_string(list.size()) + " binding(s) for " + m_cfg.aor.to_string()});
     return finish(std::move(out), Outcome::queried);
   }
+  if (m_state == State::unregistering && m_discovering) {
+    m_discovering = false;
+    auto local = sip::Uri::parse(m_local_contact);
+    for (const auto& c : r.contacts) {
+      auto u = sip::Uri::parse(c.uri);
+      if (!u || !local || u->user != m_cfg.aor.user) continue;
+      bool ours = lower(u->host) == lower(local->host) || (r.public_host && lower(u->host) == lower(*r.public_host));
+      if (ours) m_discovered.push_back(c.uri);
+    }
+    if (m_discovered.empty()) {
+      out.events.push_back({"unregister.ok", with_fields({{"contact", ""}, {"removed", 0}}),
+                            "no binding of " + m_cfg.aor.to_string() + " from this host"});
+      return finish(std::move(out), Outcome::unregistered);
+    }
+    return send_unregister(std::move(out));
+  }
   if (m_state == State::unregistering) {
-    out.events.push_back({"unregister.ok", with_fields({{"contact", m_mode == Mode::unregister_all ? "*" : m_contact}}),
+    std::size_t removed = m_mode == Mode::unregister_all ? r.contacts.size()
+                          : m_discovered.empty()          ? 1 + m_stale_contacts.size()
+                                                          : m_discovered.size();
+    out.events.push_back({"unregister.ok",
+                          with_fields({{"contact", m_mode == Mode::unregister_all ? "*"
+                                                   : m_discovered.empty()          ? m_contact
+                                                                                   : m_discovered.front()},
+                                       {"removed", removed}}),
                           "unregistered " + m_cfg.aor.to_string()});
     return finish(std::move(out), Outcome::unregistered);
   }
@@ -314,13 +366,18 @@ Output Registration::fail_or_retry(Output out, int code, const std::string& reas
   f["reason"] = reason;
   if (permanent || m_cfg.once) {
     f["final"] = true;
-    out.events.push_back({"register.failed", f, "registration of " + m_cfg.aor.to_string() + " failed: " + reason});
+    if (m_mode == Mode::query) {
+      out.events.push_back({"query.failed", f, "query of " + m_cfg.aor.to_string() + " failed: " + reason});
+    } else {
+      out.events.push_back({"register.failed", f, "registration of " + m_cfg.aor.to_string() + " failed: " + reason});
+    }
     return finish(std::move(out), Outcome::failed, reason);
   }
   std::optional<Duration> hint;
   if (retry_after) hint = Duration{static_cast<long long>(*retry_after) * 1000};
   Duration delay = m_backoff.next(hint);
   f["in_ms"] = delay.count();
+  f["at"] = log::utc_timestamp_after(delay);
   f["attempt"] = m_backoff.attempts();
   out.events.push_back({"register.retry", f,
                         "registration of " + m_cfg.aor.to_string() + " failed (" + reason + "), retrying in " +
@@ -361,9 +418,12 @@ Output Registration::reregister(const std::string& contact_uri) {
       m_mode != Mode::register_) {
     return out;
   }
-  if (!m_cfg.contact_fixed && !contact_uri.empty() && !same_binding(contact_uri, m_contact)) {
+  // Only a new local address moves the binding; the same one keeps the public
+  // Contact learned through rport (the next 200 OK corrects it if the NAT moved).
+  if (!m_cfg.contact_fixed && !contact_uri.empty() && !same_binding(contact_uri, m_local_contact)) {
     m_stale_contacts.push_back(m_contact);
     m_contact = contact_uri;
+    m_local_contact = contact_uri;
   }
   m_public_changes = 0;
   m_backoff.reset();

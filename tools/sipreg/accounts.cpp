@@ -58,17 +58,38 @@ Result<Account> parse_line(const nlohmann::json& j, const reg::Config& base, con
   if (auto r = text_field(j, "registrar")) {
     auto uri = sip::Uri::parse(*r);
     if (!uri) return fail("bad \"registrar\" " + *r);
+    if (uri->transport() != "udp" && uri->transport() != "tcp") {
+      return fail("\"registrar\": transport " + uri->transport() + " is not supported (udp, tcp)");
+    }
     a.config.registrar = *uri;
   }
   if (a.config.registrar.host.empty()) return fail("no registrar (give --registrar or \"registrar\")");
-  if (auto c = text_field(j, "contact")) a.contact = *c;
+  if (auto c = text_field(j, "contact")) {
+    if (auto uri = sip::Uri::parse(*c); !uri) return fail("bad \"contact\" " + *c + ": " + uri.message());
+    a.contact = *c;
+  }
+  if (auto e = j.find("reg_id"); e != j.end()) {
+    if (!e->is_number_unsigned() || e->get<std::uint64_t>() == 0 || e->get<std::uint64_t>() > 4294967295u) {
+      return fail("bad \"reg_id\"");
+    }
+    a.config.reg_id = static_cast<std::uint32_t>(e->get<std::uint64_t>());
+  }
+  if (auto p = text_field(j, "push_provider")) a.config.pn_provider = *p;
+  if (auto p = text_field(j, "push_prid")) a.config.pn_prid = *p;
+  if (auto p = text_field(j, "push_param")) a.config.pn_param = *p;
+  if ((!a.config.pn_prid.empty() || !a.config.pn_param.empty()) && a.config.pn_provider.empty()) {
+    return fail("\"push_prid\"/\"push_param\" need \"push_provider\"");
+  }
   if (auto e = j.find("expires"); e != j.end()) {
     if (!e->is_number_unsigned() || e->get<std::uint64_t>() == 0 || e->get<std::uint64_t>() > 4294967295u) {
       return fail("bad \"expires\"");
     }
     a.config.expires = static_cast<std::uint32_t>(e->get<std::uint64_t>());
   }
-  if (auto inst = text_field(j, "instance")) a.config.instance = *inst;
+  if (auto inst = text_field(j, "instance")) {
+    if (inst->rfind("urn:", 0) != 0) return fail("\"instance\" must be a URN");
+    a.config.instance = *inst;
+  }
   return a;
 }
 

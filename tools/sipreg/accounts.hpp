@@ -17,7 +17,8 @@ struct Account {
 };
 
 /// Builds the account list. With --accounts, each JSON Lines entry
-/// {"aor":..,"user":..,"password":..,"password_file":..,"registrar":..,"contact":..,"expires":..}
+/// {"aor":..,"user":..,"password":..,"password_file":..,"registrar":..,"contact":..,"expires":..,
+///  "instance":..,"reg_id":..,"push_provider":..,"push_prid":..,"push_param":..}
 /// inherits what it leaves out from the command line; blank and '#' lines are skipped.
 /// `warnings` collects non-fatal notes (e.g. a world-readable secrets file).
 Result<std::vector<Account>> load_accounts(const Options& options, std::vector<std::string>& warnings);

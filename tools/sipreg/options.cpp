@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "sipwake/net/address.hpp"
 #include "sipwake/sip/uri.hpp"
 
 namespace sipwake::sipreg {
@@ -49,6 +50,7 @@ Result<void> validate(Options& o) {
   if (o.local) {
     std::string& l = *o.local;
     if (l.rfind("udp:", 0) == 0 || l.rfind("tcp:", 0) == 0) l = l.substr(4);
+    if (auto a = net::Address::parse(l); !a) return fail("--local: " + a.message());
   }
   if ((!o.push_prid.empty() || !o.push_param.empty()) && o.push_provider.empty()) {
     return fail("--push-prid and --push-param need --push-provider");

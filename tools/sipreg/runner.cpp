@@ -20,6 +20,8 @@ namespace {
 
 // How long a shutdown may spend unregistering before we give up and exit.
 constexpr Duration k_shutdown_grace{5000};
+// Signals closer together than this are one signal delivered twice.
+constexpr Duration k_duplicate_signal{300};
 
 bool watchable_stdin() {
   struct stat st {};
@@ -56,14 +58,7 @@ class Runner {
     reg::Agent::Options ao;
     ao.max_inflight = m_opt.max_inflight;
     ao.user_agent = "sipwake-sipreg/0.1";
-    if (m_opt.local) {
-      auto local = net::Address::parse(*m_opt.local);
-      if (!local) {
-        m_log.error("--local: " + local.message());
-        return k_exit_usage;
-      }
-      ao.local = *local;
-    }
+    if (m_opt.local) ao.local = *net::Address::parse(*m_opt.local);  // validated with the options
     m_agent = std::make_unique<reg::Agent>(m_loop, ao, [this](const reg::Event& e) {
       m_events.emit(e.name, e.fields, e.human);
     });
@@ -88,11 +83,13 @@ class Runner {
     m_sigint = std::make_unique<ev::SignalWatch>(m_loop, SIGINT, [this] { on_terminate(); });
     m_sigterm = std::make_unique<ev::SignalWatch>(m_loop, SIGTERM, [this] { on_terminate(); });
     std::signal(SIGPIPE, SIG_IGN);
-    if (m_opt.command != Command::register_ || m_opt.once) return;
-    m_sighup = std::make_unique<ev::SignalWatch>(m_loop, SIGHUP, [this] {
+    bool long_running = m_opt.command == Command::register_ && !m_opt.once;
+    m_sighup = std::make_unique<ev::SignalWatch>(m_loop, SIGHUP, [this, long_running] {
+      if (!long_running) return;  // a one-shot command finishes what it does
       m_log.info("SIGHUP: re-registering");
       m_agent->reregister_all();
     });
+    if (!long_running) return;
     if (auto mon = net::AddressMonitor::open(m_loop, [this] {
           m_log.info("host addresses changed: re-registering");
           m_agent->reregister_all();
@@ -146,6 +143,9 @@ class Runner {
   }
 
   void on_terminate() {
+    // `timeout` and process-group kills can deliver one SIGTERM twice; only a second
+    // signal that comes later than that means "exit now".
+    if (m_stopping && m_loop.now() - m_stop_requested < k_duplicate_signal) return;
     if (m_stopping || m_opt.once || m_opt.command != Command::register_) {
       // A second signal, or a one-shot command: leave now.
       m_interrupted = true;
@@ -153,6 +153,7 @@ class Runner {
       return;
     }
     m_stopping = true;
+    m_stop_requested = m_loop.now();
     m_grace = std::make_unique<ev::Timer>(m_loop, [this] {
       m_log.error("unregister did not finish within " + std::to_string(k_shutdown_grace.count() / 1000) + "s");
       m_grace_expired = true;
@@ -187,6 +188,7 @@ class Runner {
   std::unique_ptr<ev::LineReader> m_stdin;
   std::unique_ptr<ev::Timer> m_grace;
   bool m_stopping = false;
+  TimePoint m_stop_requested{};
   bool m_interrupted = false;
   bool m_grace_expired = false;
   bool m_finished = false;

@@ -323,5 +323,48 @@ TEST_F(Fixture, RefreshReusesTheChallengeSoAValidNonceNeedsNoExtraRoundTrip) {
   EXPECT_NE(c.send->authorization->value.find("nc=00000002"), std::string::npos);
 }
 
+TEST_F(Fixture, ReregisterFromTheSameLocalAddressKeepsTheLearnedPublicContact) {
+  Registration r(alice(), clock);
+  Output a = r.start(Registration::Mode::register_, k_local);
+  Response seen = ok(a.send->cseq, 600);
+  seen.public_host = "198.51.100.7";
+  seen.public_port = 40000;
+  Output b = r.on_response(seen);
+  r.on_response(ok(b.send->cseq, 600, "sip:alice@198.51.100.7:40000"));
+  Output c = r.reregister(k_local);
+  ASSERT_TRUE(c.send);
+  ASSERT_EQ(c.send->contacts.size(), 1u);  // nothing private re-registered, nothing removed
+  EXPECT_EQ(c.send->contacts[0].uri, "sip:alice@198.51.100.7:40000");
+}
+
+TEST_F(Fixture, UnregisterWithoutContactRemovesOnlyThisHostsBindingsFoundByQuery) {
+  Registration r(alice(), clock);
+  Output a = r.start(Registration::Mode::unregister, "sip:alice@10.0.0.2:40123");
+  ASSERT_TRUE(a.send);
+  EXPECT_TRUE(a.send->contacts.empty());  // first a query
+  Response list = ok(a.send->cseq, 100, "sip:alice@10.0.0.2:5062");
+  list.contacts.push_back({"sip:alice@10.0.0.9:5060", 100, {}});    // another host: kept
+  list.contacts.push_back({"sip:alice@198.51.100.7:4000", 100, {}});  // our public address
+  list.public_host = "198.51.100.7";
+  list.public_port = 4000;
+  Output b = r.on_response(list);
+  ASSERT_TRUE(b.send);
+  ASSERT_EQ(b.send->contacts.size(), 2u);
+  EXPECT_EQ(b.send->contacts[0].uri, "sip:alice@10.0.0.2:5062");
+  EXPECT_EQ(b.send->contacts[0].expires, 0u);
+  EXPECT_EQ(b.send->contacts[1].uri, "sip:alice@198.51.100.7:4000");
+  Output c = r.on_response(ok(b.send->cseq, 0));
+  EXPECT_EQ(event(c, "unregister.ok").fields["removed"], 2);
+  EXPECT_EQ(r.outcome(), Outcome::unregistered);
+}
+
+TEST_F(Fixture, FailedQueryIsReportedAsQueryFailed) {
+  Registration r(alice(), clock);
+  Output a = r.start(Registration::Mode::query, "");
+  Output b = r.on_response(status(a.send->cseq, 404, "Not Found"));
+  EXPECT_TRUE(has_event(b, "query.failed"));
+  EXPECT_FALSE(has_event(b, "register.failed"));
+}
+
 }  // namespace
 }  // namespace sipwake::reg

@@ -1,6 +1,7 @@
 #pragma once
 // The JSON Lines event stream (DESIGN.md "Events out") and its human-readable twin.
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ inline constexpr int k_event_version = 1;
 
 /// ISO 8601 UTC timestamp with milliseconds, e.g. 2026-11-22T12:00:00.123Z.
 std::string utc_timestamp();
+/// The same for a moment `delay` from now (e.g. when a retry will happen).
+std::string utc_timestamp_after(std::chrono::milliseconds delay);
 
 /// Writes events to a stream (stdout by default): one JSON object per line with --json,
 /// otherwise the short human line given by the caller.

@@ -127,6 +127,7 @@ class Registration {
  private:
   Output send_register(Output out, std::uint32_t expires);
   Output send_unregister(Output out);
+  Output send_query(Output out);
   Output fail_or_retry(Output out, int code, const std::string& reason, bool permanent,
                        std::optional<std::uint32_t> retry_after);
   Output finish(Output out, Outcome outcome, std::string failure = {});
@@ -145,6 +146,9 @@ class Registration {
   Outcome m_outcome = Outcome::running;
   std::string m_failure;
   std::string m_contact;                 // the contact we register
+  std::string m_local_contact;           // the contact as derived from the local address
+  bool m_discovering = false;            // unregister: querying which bindings are ours
+  std::vector<std::string> m_discovered; // unregister: our bindings found by the query
   std::vector<std::string> m_stale_contacts;  // earlier contacts to remove (expires=0)
   std::uint32_t m_cseq = 0;              // CSeq of the REGISTER in flight
   std::uint32_t m_expires;               // what we ask for (may grow by 423)
