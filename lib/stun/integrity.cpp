@@ -11,16 +11,21 @@
 namespace sipwake::stun {
 namespace {
 
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> t{};
+// Slicing-by-8 tables: FINGERPRINT is computed or checked on every datagram.
+using CrcTables = std::array<std::array<std::uint32_t, 256>, 8>;
+constexpr CrcTables make_crc_tables() {
+  CrcTables t{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t c = i;
     for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    t[i] = c;
+    t[0][i] = c;
+  }
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    for (std::size_t s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
   }
   return t;
 }
-constexpr auto k_crc_table = make_crc_table();
+constexpr CrcTables k_crc = make_crc_tables();
 
 // One fetched HMAC implementation and context per thread and digest: fetching per
 // call costs more than the MAC itself on a 100k/s server path.
@@ -36,6 +41,11 @@ struct MacCtx {
     if (mac != nullptr) ctx = EVP_MAC_CTX_new(mac);
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
     params[1] = OSSL_PARAM_construct_end();
+    // Set the digest once: passing it to every EVP_MAC_init re-fetches it (slow).
+    if (ctx != nullptr && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+      EVP_MAC_CTX_free(ctx);
+      ctx = nullptr;
+    }
   }
   ~MacCtx() {
     EVP_MAC_CTX_free(ctx);
@@ -50,7 +60,7 @@ struct MacCtx {
     // HMAC accepts an empty key but OpenSSL wants a non-null pointer.
     static const std::uint8_t k_empty = 0;
     const std::uint8_t* k = key.empty() ? &k_empty : key.data();
-    if (EVP_MAC_init(ctx, k, key.size(), params) != 1) return false;
+    if (EVP_MAC_init(ctx, k, key.size(), nullptr) != 1) return false;
     if (EVP_MAC_update(ctx, data.data(), data.size()) != 1) return false;
     std::size_t got = 0;
     return EVP_MAC_final(ctx, out, &got, out_len) == 1 && got == out_len;
@@ -84,7 +94,17 @@ const Attribute* find_raw(const Message& m, std::uint16_t type) { return m.find(
 
 std::uint32_t crc32(std::span<const std::uint8_t> data) {
   std::uint32_t c = 0xFFFFFFFFu;
-  for (std::uint8_t b : data) c = k_crc_table[(c ^ b) & 0xFF] ^ (c >> 8);
+  const std::uint8_t* p = data.data();
+  std::size_t n = data.size();
+  while (n >= 8) {
+    std::uint32_t lo = c ^ (std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
+                            (std::uint32_t{p[3]} << 24));
+    c = k_crc[7][lo & 0xFF] ^ k_crc[6][(lo >> 8) & 0xFF] ^ k_crc[5][(lo >> 16) & 0xFF] ^ k_crc[4][lo >> 24] ^
+        k_crc[3][p[4]] ^ k_crc[2][p[5]] ^ k_crc[1][p[6]] ^ k_crc[0][p[7]];
+    p += 8;
+    n -= 8;
+  }
+  while (n-- > 0) c = k_crc[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 

@@ -39,7 +39,9 @@ class BindingTable {
  private:
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
+    // Not noexcept on purpose: libstdc++ then caches hash codes in the nodes, so a
+    // lookup compares cached hashes instead of chasing every key in the bucket.
+    std::size_t operator()(std::string_view s) const {
       return std::hash<std::string_view>{}(s);
     }
   };
