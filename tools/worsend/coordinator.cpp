@@ -321,6 +321,16 @@ std::vector<Action> Coordinator::tick() {
   return out;
 }
 
+Action Coordinator::abort_action(const Job& job) {
+  Action a;
+  a.kind = Action::Kind::abort;
+  a.attempt.job = job.id;
+  a.attempt.attempt = job.attempt;
+  a.attempt.transport = job.device.transports[job.transport];
+  a.attempt.device = job.device.id;
+  return a;
+}
+
 std::vector<Action> Coordinator::cancel(WaiterId w, const Request& r) {
   std::vector<Action> out;
   std::size_t n = 0;
@@ -342,15 +352,7 @@ std::vector<Action> Coordinator::cancel(WaiterId w, const Request& r) {
     }
     job.waiters.erase(gone, job.waiters.end());
     if (job.waiters.empty()) {
-      if (job.state == State::attempting) {
-        Action a;
-        a.kind = Action::Kind::abort;
-        a.attempt.job = job.id;
-        a.attempt.attempt = job.attempt;
-        a.attempt.transport = job.device.transports[job.transport];
-        a.attempt.device = job.device.id;
-        out.push_back(std::move(a));
-      }
+      if (job.state == State::attempting) out.push_back(abort_action(job));
       record(out, "wake.abandoned", {{"job", job.id}, {"device", job.device.id}, {"attempts", job.attempt}},
              "wake for " + job.device.id + " abandoned: every request was cancelled");
       m_timeline.erase({job.scheduled, job.id});
@@ -394,15 +396,7 @@ std::vector<Action> Coordinator::shutdown() {
   std::vector<Action> out;
   for (auto& [dev, job] : m_jobs) {
     for (const auto& w : job.waiters) fail_waiter(job, w, "failed: shutting down", out);
-    if (job.state == State::attempting) {
-      Action a;
-      a.kind = Action::Kind::abort;
-      a.attempt.job = job.id;
-      a.attempt.attempt = job.attempt;
-      a.attempt.transport = job.device.transports[job.transport];
-      a.attempt.device = job.device.id;
-      out.push_back(std::move(a));
-    }
+    if (job.state == State::attempting) out.push_back(abort_action(job));
   }
   m_jobs.clear();
   m_job_device.clear();

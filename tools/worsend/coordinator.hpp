@@ -136,6 +136,7 @@ class Coordinator {
             Duration wait, std::vector<Action>& out);
   void expire_waiters(Job& job, std::vector<Action>& out);
   void reschedule(Job& job);
+  static Action abort_action(const Job& job);
   void erase_job(std::unordered_map<std::string, Job>::iterator it);
   std::string summary(const Job& job) const;
   static void record(std::vector<Action>& out, std::string event, nlohmann::json fields, std::string human);
