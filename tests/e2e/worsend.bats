@@ -90,6 +90,15 @@ ws() { timeout 10 "$WORSEND" "$@" --db "$DB"; }
 # client [--parallel] LINE...: send request lines to the running worsend's socket.
 client() { timeout 30 python3 "$E2E_TMP/client.py" "$SOCK" "$@"; }
 
+# wake_in_background ID CALL_ID: a wake for rabbit whose reply lands in $E2E_TMP/reply;
+# returns once its attempt has started. Sets BG_CLIENT.
+wake_in_background() {
+    timeout 30 python3 "$E2E_TMP/client.py" "$SOCK" "{\"id\":\"$1\",\"op\":\"wake\",\"device\":\"rabbit\",\"call_id\":\"$2\"}" \
+        >"$E2E_TMP/reply" 3>&- &
+    BG_CLIENT=$!
+    wait_until 5 grep -q '"event":"wake.attempt"' "$E2E_TMP/worsend.out"
+}
+
 start_worsend() {
     e2e_spawn worsend timeout 120 "$WORSEND" serve --db "$DB" --listen "unix:$SOCK" --json "$@"
     WORSEND_PID=$E2E_LAST_PID
@@ -246,12 +255,9 @@ EOF
 @test "SIGTERM answers in-flight requests 'failed: shutting down' and the audit log has them" {
     ws device add rabbit --exec "sleep 30"
     start_worsend
-    timeout 30 python3 "$E2E_TMP/client.py" "$SOCK" '{"id":"t1","op":"wake","device":"rabbit","call_id":"call-T"}' \
-        >"$E2E_TMP/reply" 3>&- &
-    local cpid=$!
-    wait_until 5 grep -q '"event":"wake.attempt"' "$E2E_TMP/worsend.out"
+    wake_in_background t1 call-T
     e2e_stop "$WORSEND_PID" TERM 10
-    wait "$cpid"
+    wait "$BG_CLIENT"
     jq -e '.id == "t1" and .ok == false and .error == "failed: shutting down"' "$E2E_TMP/reply"
     run ws log --call-id call-T
     assert_output --regexp 'wake\.failed .*error="failed: shutting down"'
@@ -262,13 +268,10 @@ EOF
 @test "cancel: the abandoned call's waiter is answered 'cancelled' and the attempt is stopped" {
     ws device add rabbit --exec "sleep 30; echo never >>$E2E_TMP/never"
     start_worsend
-    timeout 30 python3 "$E2E_TMP/client.py" "$SOCK" '{"id":"c1","op":"wake","device":"rabbit","call_id":"gone"}' \
-        >"$E2E_TMP/reply" 3>&- &
-    local cpid=$!
-    wait_until 5 grep -q '"event":"wake.attempt"' "$E2E_TMP/worsend.out"
+    wake_in_background c1 gone
     run client '{"id":"x","op":"cancel","call_id":"gone"}'
     echo "$output" | jq -e '.id == "x" and .ok == true and .cancelled == 1'
-    wait "$cpid"
+    wait "$BG_CLIENT"
     jq -e '.id == "c1" and .error == "cancelled"' "$E2E_TMP/reply"
     run client '{"id":"s","op":"status"}'
     echo "$output" | jq -e '.ok == true and (.in_flight | length) == 0 and .counters.cancelled == 1'

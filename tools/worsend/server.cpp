@@ -99,6 +99,12 @@ class Server {
          "worsend: serving" + (listening.empty() ? std::string(" stdin") : " " + listening.dump()));
     rearm();
     if (!m_done) m_loop.run();
+    // Shutting down already: a second TERM (e.g. timeout(1) signalling its whole group)
+    // must not kill us half-way through the final flush.
+    m_sigterm.reset();
+    m_sigint.reset();
+    std::signal(SIGTERM, SIG_IGN);
+    std::signal(SIGINT, SIG_IGN);
     flush();
     return m_exit;
   }
