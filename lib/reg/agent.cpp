@@ -109,10 +109,11 @@ std::string Agent::auto_contact(std::size_t i) {
 
 void Agent::start(Registration::Mode mode, std::function<void()> on_done) {
   m_on_done = std::move(on_done);
-  for (std::size_t i = 0; i < m_regs.size(); ++i) {
-    std::string contact = auto_contact(i);
-    apply(i, m_regs[i]->reg.start(mode, contact));
-  }
+  m_start_mode = mode;
+  // Registrations start as transaction slots free up: thousands of accounts never
+  // sit in memory as queued requests, and each register.sent means "sent now".
+  for (std::size_t i = 0; i < m_regs.size(); ++i) m_to_start.push_back(i);
+  pump();
   check_done();
 }
 
@@ -134,6 +135,7 @@ void Agent::reregister_all() {
 
 void Agent::stop_all(bool keep) {
   m_waiting.clear();  // queued REGISTERs are moot now
+  m_to_start.clear();
   for (std::size_t i = 0; i < m_regs.size(); ++i) {
     apply(i, keep ? m_regs[i]->reg.abandon() : m_regs[i]->reg.stop());
   }
@@ -142,27 +144,39 @@ void Agent::stop_all(bool keep) {
 
 void Agent::apply(std::size_t i, Output out) {
   Slot& s = *m_regs[i];
-  for (const auto& e : out.events) {
+  bool queue = out.send && m_inflight >= m_opt.max_inflight;
+  std::optional<Event> sent_event;
+  for (auto& e : out.events) {
+    // A queued request is reported as sent when it really leaves.
+    if (queue && (e.name == "register.sent" || e.name == "unregister.sent")) {
+      sent_event = std::move(e);
+      continue;
+    }
     if (m_on_event) m_on_event(e);
   }
   if (out.cancel_timer) s.timer->cancel();
   if (out.arm_timer) s.timer->arm(*out.arm_timer);
-  if (out.send) {
-    if (m_inflight >= m_opt.max_inflight) {
-      m_waiting.emplace_back(i, std::move(*out.send));
-    } else {
-      transmit(i, *out.send);
-    }
+  if (queue) {
+    m_waiting.push_back({i, std::move(*out.send), std::move(sent_event)});
+  } else if (out.send) {
+    transmit(i, *out.send);
   }
   if (s.reg.finished()) check_done();
 }
 
 void Agent::pump() {
   while (m_inflight < m_opt.max_inflight && !m_waiting.empty()) {
-    auto [i, req] = std::move(m_waiting.front());
+    Waiting w = std::move(m_waiting.front());
     m_waiting.pop_front();
-    if (req.cseq != m_regs[i]->reg.current_cseq()) continue;  // superseded while waiting
-    transmit(i, req);
+    if (w.request.cseq != m_regs[w.index]->reg.current_cseq()) continue;  // superseded while waiting
+    if (w.sent_event && m_on_event) m_on_event(*w.sent_event);
+    transmit(w.index, w.request);
+  }
+  while (m_inflight < m_opt.max_inflight && !m_to_start.empty()) {
+    std::size_t i = m_to_start.front();
+    m_to_start.pop_front();
+    if (m_regs[i]->reg.state() != Registration::State::idle) continue;  // stopped meanwhile
+    apply(i, m_regs[i]->reg.start(m_start_mode, auto_contact(i)));
   }
 }
 

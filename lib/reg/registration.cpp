@@ -46,7 +46,7 @@ std::string code_line(int code, const std::string& reason) {
 
 Registration::Registration(Config config, const Clock& clock)
     : m_cfg(std::move(config)), m_clock(clock), m_expires(m_cfg.expires), m_backoff(m_cfg.backoff),
-      m_jitter_draw(random_unit() * m_cfg.refresh_jitter) {
+      m_jitter_draw(random_unit() * m_cfg.refresh_jitter), m_created(clock.now()) {
   if (m_cfg.auth_user.empty()) m_cfg.auth_user = m_cfg.aor.user;
   m_cseq = static_cast<std::uint32_t>(random_between(1, 1000));
 }
@@ -350,12 +350,21 @@ Output Registration::on_success(const Response& r) {
 
 Duration Registration::refresh_delay() {
   double period = static_cast<double>(m_granted) * 1000.0 * m_cfg.refresh_fraction * (1.0 - m_jitter_draw);
-  if (m_first_refresh) {
-    // Many accounts in one process take evenly spaced slots of one period, so after
-    // the first round their refreshes stay spread (no bursts).
-    period *= std::clamp(m_cfg.first_refresh_slot, 0.001, 1.0);
+  double slot = std::clamp(m_cfg.first_refresh_slot, 0.0, 1.0);
+  if (m_first_refresh && slot < 1.0) {
+    // Many accounts in one process refresh at evenly spaced phases of one period,
+    // counted from a common origin (when they were created), so neither the order nor
+    // the duration of the first round clumps them. An account whose phase comes too
+    // soon after its registration takes the next period's (still before expiry).
     m_first_refresh = false;
+    auto p = static_cast<long long>(period);
+    long long since = (m_clock.now() - m_created).count();
+    long long next = static_cast<long long>(slot * period);
+    long long min_gap = p / 20;
+    while (next < since + min_gap) next += p;
+    return Duration{std::max<long long>(next - since, 500)};
   }
+  m_first_refresh = false;
   return Duration{std::max<long long>(static_cast<long long>(period), 500)};
 }
 

@@ -127,7 +127,7 @@ Result<std::vector<Account>> load_accounts(const Options& o, std::vector<std::st
   // jitter would let them drift back into clumps.
   if (out.size() > 1) {
     for (std::size_t i = 0; i < out.size(); ++i) {
-      out[i].config.first_refresh_slot = static_cast<double>(i + 1) / static_cast<double>(out.size());
+      out[i].config.first_refresh_slot = static_cast<double>(i) / static_cast<double>(out.size());
       out[i].config.refresh_jitter = 0.0;
     }
   }

@@ -61,7 +61,14 @@ void SelfService::handle(txn::ServerLayer::Id id, const sip::Message& req) {
     (void)m_server.respond(id, 400, commands.message());
     return;
   }
-  Subscriber updated = *sub;
+  // Start from the stored row, not the cache: an admin change made since the last
+  // reload (a new password, say) must not be written back over.
+  auto stored = m_store.subscriber(name);
+  if (!stored || !*stored) {
+    (void)m_server.respond(id, 500, "cannot read the subscriber");
+    return;
+  }
+  Subscriber updated = **stored;
   bool subscriber_changed = false;
   for (const auto& c : *commands) {
     Result<void> r;

@@ -18,7 +18,7 @@ void ProxyLogin::start() {
   for (const auto& [name, s] : m_dir.all()) {
     if (!s.proxy_login) continue;
     // Thousands of subscribers take evenly spaced refresh slots (no bursts).
-    begin(s, static_cast<double>(++i) / static_cast<double>(n));
+    begin(s, static_cast<double>(i++) / static_cast<double>(n));
   }
 }
 

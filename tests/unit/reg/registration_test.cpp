@@ -292,6 +292,18 @@ TEST_F(Fixture, FirstRefreshTakesItsSlotThenFullPeriods) {
   EXPECT_EQ(d.arm_timer->count(), 900000);
 }
 
+TEST_F(Fixture, EarlyPhaseReachedOnlyAfterALateRegistrationMovesToTheNextPeriod) {
+  Config cfg = alice();
+  cfg.first_refresh_slot = 0.01;  // phase 9 s into a 900 s period
+  Registration r(cfg, clock);
+  clock.advance(Duration{30000});  // registered 30 s after creation (a long first round)
+  Output a = r.start(Registration::Mode::register_, k_local);
+  Output b = r.on_response(ok(a.send->cseq, 1000));
+  // Not in a burst right now: at the phase of the next period, 909 s from creation.
+  EXPECT_EQ(b.arm_timer->count(), 909000 - 30000);
+  EXPECT_LE(b.arm_timer->count(), 900000);  // still before 90 % of the grant
+}
+
 TEST_F(Fixture, PushAndOutboundParametersAreOnTheContact) {
   Config cfg = alice();
   cfg.instance = "urn:uuid:00000000-0000-0000-0000-000000000001";

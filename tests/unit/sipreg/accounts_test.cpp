@@ -39,8 +39,8 @@ TEST(Accounts, LinesInheritCommandLineValuesAndSpreadTheirFirstRefresh) {
   EXPECT_EQ((*list)[0].config.expires, 120u);
   EXPECT_EQ((*list)[1].config.auth_user, "auth2");
   EXPECT_EQ((*list)[1].config.expires, 60u);
-  EXPECT_DOUBLE_EQ((*list)[0].config.first_refresh_slot, 0.5);
-  EXPECT_DOUBLE_EQ((*list)[1].config.first_refresh_slot, 1.0);
+  EXPECT_DOUBLE_EQ((*list)[0].config.first_refresh_slot, 0.0);
+  EXPECT_DOUBLE_EQ((*list)[1].config.first_refresh_slot, 0.5);
   EXPECT_DOUBLE_EQ((*list)[0].config.refresh_jitter, 0.0);
   EXPECT_TRUE(warnings.empty());
   unlink(o.accounts->c_str());

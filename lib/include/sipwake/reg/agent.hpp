@@ -87,7 +87,14 @@ class Agent {
     std::unique_ptr<net::SipTransport> transport;
   };
   std::vector<TransportEntry> m_transports;
-  std::deque<std::pair<std::size_t, Request>> m_waiting;
+  struct Waiting {
+    std::size_t index;
+    Request request;
+    std::optional<Event> sent_event;  // emitted when the request really leaves
+  };
+  std::deque<Waiting> m_waiting;
+  std::deque<std::size_t> m_to_start;  // registrations waiting for a transaction slot to start
+  Registration::Mode m_start_mode = Registration::Mode::register_;
   std::size_t m_inflight = 0;
   bool m_done_fired = false;
 };

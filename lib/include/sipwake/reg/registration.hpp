@@ -31,7 +31,8 @@ struct Config {
   std::string pn_provider, pn_prid, pn_param;  ///< RFC 8599 push parameters
   double refresh_fraction = 0.9;   ///< refresh at this share of the granted expiry
   double refresh_jitter = 0.05;    ///< minus up to this share, drawn once per registration
-  double first_refresh_slot = 1.0; ///< (0,1]: first refresh at this share of the period (spreads many accounts)
+  double first_refresh_slot = 1.0; ///< [0,1): refresh phase within the period, from creation (spreads many
+                                   ///< accounts); 1.0: plain refresh at the fraction of each grant
   bool once = false;               ///< no retries: a failure is final
   Backoff::Params backoff{};
 };
@@ -162,6 +163,7 @@ class Registration {
   double m_jitter_draw;                  // this registration's share of refresh jitter
   bool m_first_refresh = true;
   std::optional<TimePoint> m_refresh_at;
+  TimePoint m_created;                   // origin of the refresh phase
 };
 
 }  // namespace sipwake::reg

@@ -15,7 +15,8 @@
 
 namespace sipwake::txn {
 
-/// The client side of the transaction layer for non-INVITE requests.
+/// The client side of the transaction layer for non-INVITE requests. A transaction is
+/// forgotten as soon as its final response is delivered.
 class ClientLayer {
  public:
   struct Callbacks {
