@@ -1,4 +1,6 @@
 // SIP over UDP: one datagram per message (RFC 3261 18.1.1).
+#include <cerrno>
+
 #include "sipwake/net/sip_transport.hpp"
 #include "sipwake/net/udp_socket.hpp"
 
@@ -12,6 +14,11 @@ class UdpSipTransport final : public SipTransport {
       // RFC 5626 keepalive pongs and stray CRLFs are not messages.
       if (data.size() < 4) return;
       if (m_handler) m_handler(data, from);
+    });
+    m_socket->set_unreachable_handler([this](const Address& dest, int error) {
+      if (!m_closed) return;
+      m_closed(dest, error == ECONNREFUSED ? "nothing listens at udp:" + dest.to_string() + " (ICMP port unreachable)"
+                                           : "udp:" + dest.to_string() + " unreachable (ICMP)");
     });
   }
 

@@ -288,6 +288,14 @@ void CallManager::on_dead_binding(std::uint64_t key) {
   hold_for_wake(*c);
 }
 
+void CallManager::on_unreachable(const net::Address& dest) {
+  std::vector<std::uint64_t> dead;
+  for (const auto& [key, c] : m_calls) {
+    if (c->phase == Call::Phase::relaying && !c->got_response && c->device == dest) dead.push_back(key);
+  }
+  for (auto key : dead) on_dead_binding(key);
+}
+
 bool CallManager::on_response(const sip::Message& response) {
   auto via = response.top_via();
   if (!via) return false;

@@ -54,6 +54,9 @@ class CallManager {
   void on_device_login(const std::string& subscriber, const Online& device);
   /// A response from a device to a relayed INVITE or CANCEL; false when not ours.
   bool on_response(const sip::Message& response);
+  /// The network refused a datagram to `dest` (ICMP unreachable): a relayed INVITE to
+  /// it is dead at once.
+  void on_unreachable(const net::Address& dest);
   /// SIGTERM: answer every held call (480) so no caller waits in silence.
   void shutdown();
   std::size_t held() const;

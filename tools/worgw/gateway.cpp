@@ -94,6 +94,8 @@ class Gateway {
     m_registrar->set_login_handler(
         [this](const std::string& sub, const Online& device) { m_calls->on_device_login(sub, device); });
     m_transport->set_handler([this](std::string_view data, const net::Address& from) { dispatch(data, from); });
+    // ICMP unreachable for a device's address: its binding is dead now, not in 2 s.
+    m_transport->set_closed_handler([this](const net::Address& peer, std::string_view) { m_calls->on_unreachable(peer); });
     m_registrar->restore();
     m_proxy->start();
 

@@ -30,7 +30,8 @@ class SipTransport {
   virtual bool reliable() const = 0;
 
   void set_handler(Handler h) { m_handler = std::move(h); }
-  /// Called when a stream connection to a peer ends (RFC 5626 flow failure).
+  /// Called when a stream connection to a peer ends (RFC 5626 flow failure), and on a
+  /// datagram transport when the network says a peer is unreachable (ICMP).
   void set_closed_handler(ClosedHandler h) { m_closed = std::move(h); }
 
  protected:

@@ -23,6 +23,9 @@ class UdpSocket {
 
   /// Receives every datagram (up to 64 KiB) from now on.
   void set_handler(Handler handler) { m_handler = std::move(handler); }
+  /// Called with the destination (and errno) of a datagram the network refused (ICMP port or
+  /// host unreachable, read from the socket's error queue: IP_RECVERR).
+  void set_unreachable_handler(std::function<void(const Address& dest, int error)> h) { m_unreachable = std::move(h); }
   /// Sends one datagram; fails (without blocking) when the kernel cannot take it.
   Result<void> send_to(const Address& to, std::string_view data);
   /// The bound address, with the port the kernel chose.
@@ -32,10 +35,12 @@ class UdpSocket {
  private:
   UdpSocket(ev::Loop& loop, Fd fd, Address local);
   void on_readable();
+  void drain_errors();
 
   Fd m_fd;
   Address m_local;
   Handler m_handler;
+  std::function<void(const Address& dest, int error)> m_unreachable;
   std::unique_ptr<ev::FdWatch> m_watch;
 };
 
