@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
 #include <ctime>
 
 namespace sipwake::worsend {
@@ -33,8 +34,8 @@ std::int64_t wall_ms_now() {
       .count();
 }
 
-void AuditWriter::append(const std::string& event, const json& fields, std::int64_t ts_ms) {
-  m_queue.push_back(Row{ts_ms, event, fields});
+void AuditWriter::append(std::string event, json fields, std::int64_t ts_ms) {
+  m_queue.push_back(Row{ts_ms, std::move(event), std::move(fields)});
 }
 
 Result<void> AuditWriter::flush() {
@@ -79,6 +80,81 @@ Result<void> AuditWriter::flush() {
   if (auto c = tx.commit(); !c) return c;
   m_queue.clear();
   return {};
+}
+
+Result<std::unique_ptr<AuditThread>> AuditThread::start(const std::string& path) {
+  auto d = db::Database::open(path);
+  if (!d) return d.error();
+  return std::unique_ptr<AuditThread>(new AuditThread(std::move(*d)));
+}
+
+AuditThread::AuditThread(std::unique_ptr<db::Database> db) : m_db(std::move(db)), m_writer(*m_db) {
+  m_thread = std::thread([this] { run(); });
+}
+
+AuditThread::~AuditThread() { stop(); }
+
+void AuditThread::append(std::vector<Row> rows) {
+  if (rows.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (m_queue.empty()) {
+      m_queue = std::move(rows);
+    } else {
+      for (auto& r : rows) m_queue.push_back(std::move(r));
+    }
+  }
+  m_cv.notify_one();
+}
+
+void AuditThread::stop() {
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    m_stop = true;
+  }
+  m_cv.notify_one();
+  if (m_thread.joinable()) m_thread.join();
+  // Rows appended after the thread ended (or left by a failed last batch): write them here.
+  std::lock_guard<std::mutex> lock(m_mu);
+  for (auto& r : m_queue) m_writer.append(std::move(r.event), std::move(r.fields), r.ts_ms);
+  m_queue.clear();
+  if (m_writer.pending() == 0) return;
+  if (auto written = m_writer.flush(); !written) m_error = written.message();
+  m_writing = m_writer.pending();
+}
+
+std::string AuditThread::take_error() {
+  std::lock_guard<std::mutex> lock(m_mu);
+  return std::exchange(m_error, std::string());
+}
+
+std::size_t AuditThread::backlog() const {
+  std::lock_guard<std::mutex> lock(m_mu);
+  return m_queue.size() + m_writing;
+}
+
+void AuditThread::run() {
+  std::vector<Row> batch;
+  std::unique_lock<std::mutex> lock(m_mu);
+  for (;;) {
+    m_cv.wait(lock, [this] { return m_stop || !m_queue.empty(); });
+    if (m_queue.empty() && m_stop) return;
+    batch.swap(m_queue);
+    m_writing = batch.size();
+    lock.unlock();
+    for (auto& r : batch) m_writer.append(std::move(r.event), std::move(r.fields), r.ts_ms);
+    batch.clear();
+    auto written = m_writer.flush();
+    // A failed batch stays in the writer and goes with the next one; back off a little
+    // so a locked or full database is not hammered.
+    if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    lock.lock();
+    m_writing = m_writer.pending();
+    if (!written) {
+      m_error = written.message();
+      if (m_stop) return;  // give up at shutdown rather than spin on a dead database
+    }
+  }
 }
 
 Result<std::vector<AuditRow>> query_audit(db::Database& db, const AuditQuery& q) {

@@ -2,9 +2,13 @@
 // The audit trail: every request, attempt, transport result and outcome, written to SQLite
 // in batches (one transaction per loop turn) and read back by `worsend log`.
 
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +26,7 @@ class AuditWriter {
  public:
   explicit AuditWriter(db::Database& db) : m_db(db) {}
   /// Queues one record (event name and its JSON fields) stamped `ts_ms`.
-  void append(const std::string& event, const nlohmann::json& fields, std::int64_t ts_ms);
+  void append(std::string event, nlohmann::json fields, std::int64_t ts_ms);
   /// Writes everything queued; on failure the records stay queued for the next flush.
   Result<void> flush();
   std::size_t pending() const { return m_queue.size(); }
@@ -36,6 +40,47 @@ class AuditWriter {
   db::Database& m_db;
   std::vector<Row> m_queue;
   std::optional<db::Statement> m_insert;
+};
+
+/// An AuditWriter on its own connection and thread, so the event loop never waits for
+/// the disk (a WAL checkpoint's fsync can take milliseconds). Records are written in
+/// the order appended; stop() (or destruction) writes everything still queued.
+class AuditThread {
+ public:
+  /// Opens `path` (already migrated) for writing and starts the thread.
+  static Result<std::unique_ptr<AuditThread>> start(const std::string& path);
+  ~AuditThread();
+  AuditThread(const AuditThread&) = delete;
+  AuditThread& operator=(const AuditThread&) = delete;
+
+  /// One record for append().
+  struct Row {
+    std::string event;
+    nlohmann::json fields;
+    std::int64_t ts_ms;
+  };
+  /// Queues records (one hand-over per event-loop turn); never blocks on the database.
+  void append(std::vector<Row> rows);
+  /// Writes everything queued and ends the thread.
+  void stop();
+  /// The last write error since the previous call ("" when none); for the loop to log.
+  std::string take_error();
+  /// Records queued and not yet committed.
+  std::size_t backlog() const;
+
+ private:
+  explicit AuditThread(std::unique_ptr<db::Database> db);
+  void run();
+
+  std::unique_ptr<db::Database> m_db;
+  AuditWriter m_writer;
+  mutable std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::vector<Row> m_queue;
+  std::size_t m_writing = 0;
+  std::string m_error;
+  bool m_stop = false;
+  std::thread m_thread;
 };
 
 /// One audit row as read back.

@@ -24,8 +24,17 @@ namespace {
 
 using nlohmann::json;
 
-// Audit rows kept in memory while the database refuses writes; beyond this the oldest go.
-constexpr std::size_t k_max_audit_backlog = 200'000;
+// Audit rows queued for the writer thread beyond which we complain (the database is
+// failing or far slower than the request rate).
+constexpr std::size_t k_audit_backlog_warning = 200'000;
+
+// How stale a device's transports may be in the serve loop (see DeviceCache).
+constexpr Duration k_device_cache_ttl{1000};
+
+bool human_event(std::string_view event) {
+  return event != "wake.request" && event != "wake.attempt" && event != "wake.result" && event != "wake.retry" &&
+         event != "wake.coalesced";
+}
 
 bool watchable_stdin() {
   struct stat st {};
@@ -46,7 +55,10 @@ class Server {
     if (!db) return failure(db.message());
     m_db = std::move(*db);
     m_devices = std::make_unique<DeviceStore>(*m_db);
-    m_audit = std::make_unique<AuditWriter>(*m_db);
+    m_device_cache = std::make_unique<DeviceCache>(*m_devices, k_device_cache_ttl);
+    auto audit = AuditThread::start(m_opt.db);
+    if (!audit) return failure(audit.message());
+    m_audit = std::move(*audit);
     http::ClientOptions ho;
     ho.ca_file = m_opt.ca_file;
     ho.user_agent = "sipwake-worsend/0.1";
@@ -59,7 +71,7 @@ class Server {
     m_coord = std::make_unique<Coordinator>(
         m_loop.clock(), m_opt.coordinator,
         [this](const std::string& id) -> std::optional<Device> {
-          auto d = m_devices->get(id);
+          auto d = m_device_cache->get(id, m_loop.now());
           if (!d) {
             m_log.error("device lookup: " + d.message());
             return std::nullopt;
@@ -68,7 +80,7 @@ class Server {
         },
         last_job_id(*m_db) + 1);
     m_tick = std::make_unique<ev::Timer>(m_loop, [this] { apply(m_coord->tick()); });
-    m_flush = std::make_unique<ev::Timer>(m_loop, [this] { flush(); });
+    m_handover = std::make_unique<ev::Timer>(m_loop, [this] { hand_over(); });
     std::signal(SIGPIPE, SIG_IGN);
     m_sigterm = std::make_unique<ev::SignalWatch>(m_loop, SIGTERM, [this] { stop("SIGTERM"); });
     m_sigint = std::make_unique<ev::SignalWatch>(m_loop, SIGINT, [this] { stop("SIGINT"); });
@@ -115,10 +127,19 @@ class Server {
     return k_exit_failure;
   }
 
-  void emit(const std::string& event, const json& fields, const std::string& human) {
-    m_events.emit(event, fields, human);
-    if (m_audit) m_audit->append(event, fields, wall_ms_now());
-    schedule_flush();
+  void emit(const std::string& event, json fields, const std::string& human) {
+    // Human mode prints outcomes only; every step is in --json and in `worsend log`.
+    if (m_events.json() || (!human.empty() && human_event(event))) m_events.emit(event, fields, human);
+    m_audit_rows.push_back(AuditThread::Row{event, std::move(fields), wall_ms_now()});
+    if (m_handover && !m_handover->armed()) m_handover->arm(Duration{0});
+  }
+
+  // Hands this loop turn's audit rows to the writer thread in one go.
+  void hand_over() {
+    if (!m_audit) return;
+    m_audit->append(std::move(m_audit_rows));
+    m_audit_rows.clear();
+    check_audit();
   }
 
   void on_line(std::string_view line, std::shared_ptr<net::ReplyChannel> ch) {
@@ -176,20 +197,25 @@ class Server {
     m_tick->arm(delay);
   }
 
-  void schedule_flush() {
-    if (m_flush && !m_flush->armed()) m_flush->arm(Duration{0});
+  // Reports (once per episode) when the writer thread fails or falls far behind.
+  void check_audit() {
+    if (++m_audit_checks % 256 != 0) return;
+    std::string err = m_audit->take_error();
+    if (!err.empty() && !m_audit_failing) m_log.error("audit log: " + err + "; rows kept in memory and retried");
+    m_audit_failing = !err.empty();
+    std::size_t backlog = m_audit->backlog();
+    if (backlog > k_audit_backlog_warning && !m_backlog_warned) {
+      m_log.warning("audit log: " + std::to_string(backlog) + " rows waiting for the database");
+    }
+    m_backlog_warned = backlog > k_audit_backlog_warning;
   }
 
+  // Writes every queued audit row before we exit.
   void flush() {
-    if (!m_audit || m_audit->pending() == 0) return;
-    if (auto r = m_audit->flush(); !r) {
-      if (!m_flush_failing) m_log.error("audit log: " + r.message() + "; rows kept in memory and retried");
-      m_flush_failing = true;
-      if (m_audit->pending() > k_max_audit_backlog) m_log.error("audit log backlog over limit");
-      m_flush->arm(Duration{1000});
-      return;
-    }
-    m_flush_failing = false;
+    if (!m_audit) return;
+    hand_over();
+    m_audit->stop();
+    if (std::string err = m_audit->take_error(); !err.empty()) m_log.error("audit log: " + err);
   }
 
   // With stdin as the only input, its end means: finish what is in flight, then exit.
@@ -198,7 +224,6 @@ class Server {
     if (m_coord->jobs() > 0 || !m_waiters.empty()) return;
     m_done = true;
     emit("serve.stopped", {{"reason", "end of input"}}, "worsend: end of input");
-    flush();
     m_loop.stop();
   }
 
@@ -211,7 +236,6 @@ class Server {
     apply(m_coord->shutdown());
     m_done = true;
     emit("serve.stopped", {{"reason", why}}, std::string("worsend: stopped by ") + why);
-    flush();
     std::fflush(stdout);
     m_loop.stop();
   }
@@ -222,10 +246,12 @@ class Server {
   log::EventSink m_events;
   std::unique_ptr<db::Database> m_db;
   std::unique_ptr<DeviceStore> m_devices;
-  std::unique_ptr<AuditWriter> m_audit;
+  std::unique_ptr<DeviceCache> m_device_cache;
+  std::unique_ptr<AuditThread> m_audit;
   std::unique_ptr<Transports> m_transports;
   std::unique_ptr<Coordinator> m_coord;
-  std::unique_ptr<ev::Timer> m_tick, m_flush;
+  std::unique_ptr<ev::Timer> m_tick, m_handover;
+  std::vector<AuditThread::Row> m_audit_rows;
   std::unique_ptr<ev::SignalWatch> m_sigterm, m_sigint;
   std::vector<std::unique_ptr<net::LineServer>> m_servers;
   std::unique_ptr<ev::LineReader> m_stdin;
@@ -234,7 +260,9 @@ class Server {
   bool m_stdin_eof = false;
   bool m_stopping = false;
   bool m_done = false;
-  bool m_flush_failing = false;
+  bool m_audit_failing = false;
+  bool m_backlog_warned = false;
+  std::uint64_t m_audit_checks = 0;
   int m_exit = k_exit_ok;
 };
 

@@ -5,10 +5,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model.hpp"
 #include "sipwake/db/database.hpp"
+#include "sipwake/util/clock.hpp"
 #include "sipwake/util/result.hpp"
 
 namespace sipwake::worsend {
@@ -38,6 +40,25 @@ class DeviceStore {
   Result<void> write_transports(const Device& d);
   db::Database& m_db;
   std::optional<db::Statement> m_get_device, m_get_transports;
+};
+
+/// Device lookups for the serve loop, kept for `ttl`: `device add|set|remove` from another
+/// process takes effect within that time, and a wake costs no SQL for a device seen lately.
+class DeviceCache {
+ public:
+  DeviceCache(DeviceStore& store, Duration ttl) : m_store(store), m_ttl(ttl) {}
+  /// The device as stored at most `ttl` ago; unknown devices are never cached.
+  Result<std::optional<Device>> get(const std::string& id, TimePoint now);
+
+ private:
+  static constexpr std::size_t k_max_entries = 100'000;
+  struct Entry {
+    Device device;
+    TimePoint loaded;
+  };
+  DeviceStore& m_store;
+  Duration m_ttl;
+  std::unordered_map<std::string, Entry> m_entries;
 };
 
 }  // namespace sipwake::worsend

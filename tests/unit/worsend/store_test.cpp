@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "audit.hpp"
 #include "commands.hpp"
 
@@ -148,4 +150,49 @@ TEST(TransportText, UrlsAreLoggedByOriginOnly) {
   t.kind = TransportKind::http;
   t.target = "https://push.example.net/up/SECRETCAPABILITY";
   EXPECT_EQ(t.loggable_target(), "https://push.example.net:443");
+}
+
+TEST(AuditThread, WritesEverythingAppendedBeforeStop) {
+  char dir[] = "/tmp/worsend-audit-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/w.db";
+  ASSERT_TRUE(open_store(path).ok());  // creates the schema
+  auto t = AuditThread::start(path);
+  ASSERT_TRUE(t.ok()) << t.message();
+  for (int batch = 0; batch < 50; ++batch) {
+    std::vector<AuditThread::Row> rows;
+    for (int i = 0; i < 20; ++i) rows.push_back({"wake.request", {{"device", "d"}, {"job", batch * 20 + i}}, 1000});
+    (*t)->append(std::move(rows));
+  }
+  (*t)->stop();
+  (*t)->append({{"serve.stopped", {{"reason", "test"}}, 2000}});  // after the thread ended: still written
+  (*t)->stop();
+  EXPECT_EQ((*t)->take_error(), "");
+  EXPECT_EQ((*t)->backlog(), 0u);
+  auto db = open_store(path);
+  ASSERT_TRUE(db.ok());
+  AuditQuery q;
+  auto rows = query_audit(**db, q);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 1001u);
+  EXPECT_EQ(rows->back().event, "serve.stopped");
+  EXPECT_EQ(last_job_id(**db), 999u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DeviceCache, ServesRecentLookupsAndForgetsUnknownDevices) {
+  auto db = memory_db();
+  DeviceStore s(*db);
+  ManualClock clock;
+  DeviceCache cache(s, Duration{1000});
+  EXPECT_FALSE(cache.get("rabbit", clock.now())->has_value());
+  DeviceArgs a = args("rabbit");
+  a.exec = "true";
+  a.given_order = {TransportKind::exec};
+  ASSERT_TRUE(s.add(*build_device(a, std::nullopt)).ok());
+  EXPECT_TRUE(cache.get("rabbit", clock.now())->has_value());  // unknown was not cached
+  ASSERT_TRUE(*s.remove("rabbit"));
+  EXPECT_TRUE(cache.get("rabbit", clock.now())->has_value());  // still within the ttl
+  clock.advance(Duration{1000});
+  EXPECT_FALSE(cache.get("rabbit", clock.now())->has_value());
 }
