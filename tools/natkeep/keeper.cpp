@@ -15,6 +15,7 @@ constexpr Duration k_first_retx{250};
 // trial leaves the device unreachable for as short a time as possible.
 constexpr Duration k_trial_timeout{1000};
 constexpr Duration k_retry_first{1000};
+constexpr Duration k_warmup_gap{1200};
 
 long long ms(Duration d) { return d.count(); }
 
@@ -26,7 +27,8 @@ Keeper::Keeper(Config cfg, const Clock& clock, WallClockFn wall, EmitFn emit, Ho
       m_wall(std::move(wall)),
       m_emit(std::move(emit)),
       m_hooks(std::move(hooks)),
-      m_search(m_cfg.search) {}
+      m_search(m_cfg.search),
+      m_recheck_every(m_cfg.recheck_every) {}
 
 Duration Keeper::interval() const {
   if (!m_cfg.auto_interval || m_trials_unsupported) return m_cfg.interval;
@@ -72,11 +74,27 @@ void Keeper::send_trial(std::vector<Outgoing>& out) {
 void Keeper::schedule_next() {
   TimePoint now = m_clock.now();
   bool can_trial = m_cfg.auto_interval && !m_trials_unsupported && m_mapped.valid();
+  if (can_trial && m_warmup > 0) {
+    // A hole re-opened after a failed trial is young; NATs may give young holes a
+    // shorter life (Linux until a packet is seen 2 s after creation), so trials on it
+    // would under-measure, and long intervals would lose it again. Two quick
+    // keepalives age it first.
+    --m_warmup;
+    m_deadline = now + std::min(interval(), k_warmup_gap);
+    enter(Phase::idle, "warming up a re-opened hole");
+    return;
+  }
   if (can_trial) {
     Duration gap = m_search.next_trial();
-    if (gap.count() == 0 && now - m_last_confirm >= m_cfg.recheck) {
-      gap = m_search.lower();  // steady state: confirm the lifetime still holds
+    m_recheck_trial = false;
+    if (gap.count() == 0 && now - m_last_confirm >= interval() * m_recheck_every) {
+      // Steady state: try the smallest gap seen failing. NATs often keep established
+      // holes longer than new ones (Linux: udp_timeout_stream once a flow is over 2 s
+      // old), so an early failure may no longer hold; if it passes, the search resumes
+      // upward. If it fails, little is lost: it is within 5 % of the confirmed lifetime.
+      gap = m_search.upper().count() != 0 ? m_search.upper() : m_search.lower();
       m_last_confirm = now;
+      m_recheck_trial = true;
     }
     if (gap.count() != 0) {
       m_trial_gap = gap;
@@ -161,11 +179,18 @@ void Keeper::on_keepalive_answer(const Message& m) {
 void Keeper::on_trial_result(bool alive, std::vector<Outgoing>& out) {
   bool was_converged = m_search.converged();
   m_search.record(m_trial_gap, alive);
+  if (m_recheck_trial) {
+    // A failed re-test cost the hole once; wait twice as long before the next (up to
+    // 32x), so a NAT that never changes costs a few mapping changes a day, not an hour.
+    m_recheck_every = alive ? m_cfg.recheck_every : std::min(m_recheck_every * 2, m_cfg.recheck_every * 32);
+    m_recheck_trial = false;
+  }
   m_emit("lifetime.trial",
          {{"idle_ms", ms(m_trial_gap)}, {"alive", alive}, {"lower_ms", ms(m_search.lower())},
           {"upper_ms", ms(m_search.upper())}},
          "");
-  if (m_search.converged() && (!was_converged || !alive)) {
+  if (m_search.converged() && !was_converged) {
+    m_last_confirm = m_clock.now();  // the steady-state re-test clock starts now
     m_emit("lifetime.measured",
            {{"lower_ms", ms(m_search.lower())}, {"upper_ms", ms(m_search.upper())},
             {"interval_ms", ms(interval())}},
@@ -175,6 +200,7 @@ void Keeper::on_trial_result(bool alive, std::vector<Outgoing>& out) {
   }
   send_keepalive(out);  // re-opens the hole at once if the trial found it closed
   m_trial_failed = !alive;
+  if (!alive) m_warmup = 2;
 }
 
 void Keeper::tick(std::vector<Outgoing>& out) {

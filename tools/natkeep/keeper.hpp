@@ -27,7 +27,7 @@ class Keeper {
     bool auto_interval = true;
     Duration interval{15'000};           ///< fixed interval (and the fallback)
     LifetimeSearch::Params search{};
-    Duration recheck{600'000};           ///< steady state: confirm the lifetime this often
+    unsigned recheck_every = 20;         ///< steady state: re-test the lifetime every N intervals
     Duration lost_after{3'000};          ///< a keepalive unanswered this long has failed
     std::uint64_t wake_window_ms = 60'000;  ///< accepted clock skew of a wake
     std::uint16_t local_port = 0;            ///< main socket's port, for events only
@@ -88,6 +88,9 @@ class Keeper {
   unsigned m_failures = 0;
   bool m_lost = false;
   bool m_trial_failed = false;     ///< the current keepalive follows a failed trial
+  bool m_recheck_trial = false;    ///< the current trial is a steady-state re-test
+  unsigned m_recheck_every = 0;    ///< intervals between re-tests; doubles while they fail
+  unsigned m_warmup = 0;           ///< plain keepalives owed to a re-opened hole before a trial
   bool m_trials_unsupported = false;
   stun::TransportAddress m_mapped;
   std::uint64_t m_wake_counter = 0;

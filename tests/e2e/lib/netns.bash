@@ -10,7 +10,10 @@
 # in teardown(). Names carry the test's PID and a random tag, so parallel runs do not
 # collide; teardown deletes the namespaces (and with them the veths and the NAT state).
 #
-#   netns_setup [--udp-timeout S] [--random]   build it; skips when not root / no netns
+#   netns_setup [--udp-timeout S] [--udp-stream-timeout S] [--random]
+#                             build it; skips when not root / no netns. The stream
+#                             timeout (flows that saw replies for over 2 s) defaults
+#                             to the udp timeout.
 #   netns_dev CMD... / netns_nat CMD... / netns_srv CMD...   run in a namespace
 #   netns_nat_timeout S       change the NAT's UDP conntrack timeouts
 #   netns_nat_flush           drop every NAT mapping (conntrack -F)
@@ -56,10 +59,11 @@ table ip natkeep_test {
 NFT
 }
 
-# netns_nat_timeout S: both UDP timeouts, so a hole that saw replies ("stream") lasts S too.
+# netns_nat_timeout S [STREAM]: the UDP timeouts; by default a hole that saw replies
+# ("stream") lasts S too.
 netns_nat_timeout() {
     netns_nat sysctl -qw net.netfilter.nf_conntrack_udp_timeout="$1" \
-        net.netfilter.nf_conntrack_udp_timeout_stream="$1"
+        net.netfilter.nf_conntrack_udp_timeout_stream="${2:-$1}"
 }
 
 netns_nat_flush() { netns_nat conntrack -F >/dev/null 2>&1 || true; }
@@ -81,10 +85,11 @@ NFT
 }
 
 netns_setup() {
-    local timeout=5 random=""
+    local timeout=5 stream="" random=""
     while (($#)); do
         case $1 in
             --udp-timeout) timeout=$2; shift 2 ;;
+            --udp-stream-timeout) stream=$2; shift 2 ;;
             --random) random=random; shift ;;
             *) echo "netns_setup: unknown option $1" >&2; return 2 ;;
         esac
@@ -115,7 +120,7 @@ netns_setup() {
     netns_srv ip link set "${NS_TAG}s" up
     netns_nat_rules "$random"
     # conntrack sysctls exist once the NAT table has pulled in nf_conntrack.
-    netns_nat_timeout "$timeout"
+    netns_nat_timeout "$timeout" "$stream"
     # Readiness: all four veth ends report carrier (no fixed sleep).
     wait_until 5 _netns_links_up || {
         echo "netns_setup: veth links did not come up" >&2

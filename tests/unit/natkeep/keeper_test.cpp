@@ -19,6 +19,8 @@ struct KeeperFixture : ::testing::Test {
   test::Recorder rec;
   std::uint64_t wall = 1'800'000'000'000;
   Duration lifetime{30'000};
+  Duration stream_lifetime{0};  ///< Linux-like: holes older than 2 s live this long
+  TimePoint created{};
   bool server_up = true;
   TransportAddress server = addr("203.0.113.10:3478");
   TransportAddress mapped = addr("198.51.100.1:40000");
@@ -44,7 +46,10 @@ struct KeeperFixture : ::testing::Test {
     keeper->start(out);
     deliver();
   }
-  bool main_alive() const { return clock.now() - main_last < lifetime; }
+  bool main_alive() const {
+    Duration life = stream_lifetime.count() != 0 && main_last - created >= Duration{2000} ? stream_lifetime : lifetime;
+    return clock.now() - main_last < life;
+  }
   // The server's side: answer what was sent, through the simulated NAT.
   void deliver() {
     while (!out.empty()) {
@@ -56,7 +61,10 @@ struct KeeperFixture : ::testing::Test {
         if (!m.ok() || m->method() != method::binding) continue;
         std::uint8_t answer_on = o.local;
         if (o.local == 0) {
-          if (!main_alive()) mapped.port = static_cast<std::uint16_t>(mapped.port + 1);
+          if (!main_alive()) {
+            mapped.port = static_cast<std::uint16_t>(mapped.port + 1);
+            created = clock.now();
+          }
           main_last = clock.now();
           ++keepalives;
         } else {
@@ -111,12 +119,14 @@ TEST_F(KeeperFixture, AutoIntervalConvergesBelowTheLifetimeAndStopsLosingTheHole
   EXPECT_GE(m["upper_ms"].get<long long>(), 30'000);
   EXPECT_LT(keeper->interval(), lifetime);
   EXPECT_GT(keeper->interval(), Duration{25'000});
-  // Steady state: an hour without losing the mapping, well under 15 s polling's 240.
+  // Steady state: an hour under 2/3 of 15 s polling's 240 requests (the lifetime is a
+  // hard 30 s here, so ~27 s is the best any interval can do); the hole is lost only by
+  // the backed-off re-tests of the upper bound (after 20, 40, 80 intervals).
   auto changes_before = rec.count("mapping.changed");
   int before = keepalives + trials;
   run_for(Duration{3'600'000});
-  EXPECT_EQ(rec.count("mapping.changed"), changes_before);
-  EXPECT_LT(keepalives + trials - before, 150);
+  EXPECT_LE(rec.count("mapping.changed") - changes_before, 3u);
+  EXPECT_LT(keepalives + trials - before, 160);
 }
 
 TEST_F(KeeperFixture, AutoIntervalFallsBackWhenTheNatShortensItsTimeout) {
@@ -127,8 +137,19 @@ TEST_F(KeeperFixture, AutoIntervalFallsBackWhenTheNatShortensItsTimeout) {
   run_for(Duration{600'000});
   auto changes_before = rec.count("mapping.changed");
   run_for(Duration{300'000});
-  EXPECT_EQ(rec.count("mapping.changed"), changes_before);
+  EXPECT_LE(rec.count("mapping.changed") - changes_before, 1u);
   EXPECT_LT(keeper->interval(), Duration{8'000});
+}
+
+TEST_F(KeeperFixture, AutoIntervalFindsTheLongerLifetimeOfEstablishedHoles) {
+  // Linux conntrack: 3 s for a new hole, 12 s once it has seen replies for over 2 s.
+  // Early trials fail on young holes; the steady-state re-test discovers the rest.
+  lifetime = Duration{3'000};
+  stream_lifetime = Duration{12'000};
+  make(true);
+  run_for(Duration{900'000});
+  EXPECT_GT(keeper->interval(), Duration{9'000});
+  EXPECT_LT(keeper->interval(), Duration{12'000});
 }
 
 TEST_F(KeeperFixture, UnansweredKeepalivesAreRetransmittedThenReportServerLostOnce) {
