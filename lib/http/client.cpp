@@ -225,7 +225,7 @@ class ClientImpl final : public Client {
     }
     if (p.socket_errno == ECONNREFUSED) return "connection refused";
     if (p.socket_errno != 0 && p.socket_errno != EAGAIN) return std::string("connection failed: ") + std::strerror(p.socket_errno);
-    return "connection closed without a response";
+    return "connection refused or closed without a response";
   }
 
   void on_timer(Pending* p) {
