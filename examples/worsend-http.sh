@@ -9,15 +9,8 @@ REPO="$(cd "$(dirname "$0")/.." && pwd)"
 WORSEND="$REPO/${1:-build}/bin/worsend"
 [[ -x $WORSEND ]] || { echo "build worsend first: ninja -C build worsend" >&2; exit 1; }
 for c in python3 openssl; do command -v "$c" >/dev/null || { echo "needs $c" >&2; exit 1; }; done
-TMP="$(mktemp -d)"
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-export SIPWAKE_STATE_DIR="$TMP"
+# shellcheck source=examples/worsend-common.sh
+source "$REPO/examples/worsend-common.sh"
 
 timeout 30 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
@@ -44,7 +37,7 @@ open(f"{tmp}/ready", "w").close()
 srv.serve_forever()
 PY
 PIDS+=($!)
-for _ in $(seq 50); do [[ -e $TMP/ready ]] && break; sleep 0.1; done
+for _ in $(seq 50); do [[ -e $TMP/ready ]] && break; sleep 0.1; done  # readiness, not a fixed wait
 
 printf 'example-token\n' >"$TMP/token"
 chmod 600 "$TMP/token"

@@ -10,16 +10,8 @@ BIN="$REPO/${1:-build}/bin"
 for t in worsend natkeep; do
     [[ -x $BIN/$t ]] || { echo "build $t first: ninja -C build $t" >&2; exit 1; }
 done
-TMP="$(mktemp -d)"
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-export SIPWAKE_STATE_DIR="$TMP"
-wait_for() { for _ in $(seq 50); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# shellcheck source=examples/worsend-common.sh
+source "$REPO/examples/worsend-common.sh"
 
 KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 echo "$KEY" >"$TMP/phone.key"
