@@ -133,6 +133,48 @@ start_serve() {
     ! grep -q "$key" "$TMP/keep.out" "$TMP/keep.err" "$TMP/serve.out" "$TMP/serve.err"
 }
 
+@test "over IPv6 keep reports a bracketed mapping, and a wake over a tcp control socket is acknowledged" {
+    [[ -e /proc/net/if_inet6 ]] || skip "no IPv6 on this host"
+    local key
+    key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+    echo "$key" >"$TMP/dev.key"
+    echo "dev6 $key" >"$TMP/keys"
+    "$NATKEEP" serve --listen "udp:[::1]:0" --keys "$TMP/keys" --control tcp:127.0.0.1:0 --json \
+        >"$TMP/serve.out" 2>"$TMP/serve.err" </dev/null &
+    PIDS+=($!)
+    poll grep -q '"serve.ready"' "$TMP/serve.out"
+    local addr ctl
+    addr=$(jq -r .listen "$TMP/serve.out" | head -1)
+    ctl=$(jq -r .control "$TMP/serve.out" | head -1)
+    [[ $addr == "[::1]:"* && $ctl == tcp:127.0.0.1:* ]]
+    "$NATKEEP" keep --server "$addr" --device dev6 --key-file "$TMP/dev.key" --interval 5 --json \
+        >"$TMP/keep.out" 2>"$TMP/keep.err" &
+    PIDS+=($!)
+    poll grep -q '"mapping.ok"' "$TMP/keep.out"
+    jq -e '.address | startswith("[::1]:")' <<<"$(grep mapping.ok "$TMP/keep.out")"
+    run timeout 10 python3 -c '
+import socket, sys
+host, port = sys.argv[1].split(":")[1:3]
+s = socket.create_connection((host, int(port)), timeout=5)
+s.sendall(b"{\"id\":\"t6\",\"op\":\"wake\",\"device\":\"dev6\"}\n")
+print(s.makefile().readline().strip())
+' "$ctl"
+    jq -e '.id == "t6" and .ok == true' <<<"$output"
+    poll grep -q '"wake.received"' "$TMP/keep.out"
+}
+
+@test "SIGHUP makes serve reload its keys file; a bad file keeps the old keys" {
+    printf 'old %s\n' "$(printf 'aa%.0s' {1..16})" >"$TMP/keys"
+    start_serve --keys "$TMP/keys"
+    printf 'old %s\nnew %s\n' "$(printf 'aa%.0s' {1..16})" "$(printf 'bb%.0s' {1..16})" >"$TMP/keys"
+    kill -HUP "${PIDS[0]}"
+    poll grep -q '"keys.reloaded".*"devices":2\|"devices":2.*"keys.reloaded"' "$TMP/serve.out"
+    echo "garbage" >"$TMP/keys"
+    kill -HUP "${PIDS[0]}"
+    poll grep -q "keys reload failed" "$TMP/serve.err"
+    kill -0 "${PIDS[0]}"
+}
+
 @test "probe --json against a server without an alternate address exits 3 and says mapping is unknown" {
     start_serve
     run timeout 20 "$NATKEEP" probe --server "$SERVE_ADDR" --no-lifetime --json

@@ -30,17 +30,13 @@ Result<stun::TransportAddress> parse_listen(const std::string& text) {
 
 Result<std::size_t> load_keys(const std::string& path, BindingTable& table) {
   if (path.empty()) return std::size_t{0};
-  // Size the table once from the file's line count: no rehash storms while loading 1M.
-  if (std::FILE* f = std::fopen(path.c_str(), "r")) {
-    std::size_t lines = 0;
-    char buf[65536];
-    for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, f)) > 0;) {
-      for (std::size_t i = 0; i < got; ++i) lines += buf[i] == '\n' ? 1 : 0;
-    }
-    std::fclose(f);
-    table.reserve(lines);
-  }
-  return load_keys_file(path, [&](std::string_view id, const DeviceKey& k) { table.set_key(id, k); });
+  // Parse the whole file before touching the table: a bad reload changes nothing.
+  std::vector<std::pair<std::string, DeviceKey>> keys;
+  auto n = load_keys_file(path, [&](std::string_view id, const DeviceKey& k) { keys.emplace_back(id, k); });
+  if (!n) return n;
+  table.reserve(keys.size());  // no-op on reloads of a table already that large
+  for (const auto& [id, k] : keys) table.set_key(id, k);
+  return n;
 }
 
 }  // namespace
