@@ -15,6 +15,7 @@
 # nf_conntrack_udp_timeout_stream 120 s (holes that saw replies for over 2 s live
 # longer: what auto discovers); strict = both 30 s. Needs root and network namespaces.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCALE=10 MINUTES=4 SCENARIO=linux BUILD=build
 while (($#)); do
@@ -36,12 +37,13 @@ source "$REPO/tests/e2e/lib/common.bash"
 # shellcheck source=../e2e/lib/netns.bash
 source "$REPO/tests/e2e/lib/netns.bash"
 
-e2e_setup
-trap 'e2e_teardown >/dev/null 2>&1; netns_teardown' EXIT
-
 # run_scenario NAME UDP_TIMEOUT STREAM_TIMEOUT (full-scale seconds): prints a JSON line.
+# Runs in a subshell ($(...)) with its own temp dir, processes and namespaces, all
+# removed when it exits, however it exits.
 run_scenario() {
     local name=$1 udp=$2 stream=$3
+    e2e_setup
+    trap 'e2e_teardown >/dev/null 2>&1; netns_teardown' EXIT
     local t_udp t_stream
     t_udp=$(awk -v a="$udp" -v k="$SCALE" 'BEGIN { v = a / k; printf "%d", (v < 1 ? 1 : v) }')
     t_stream=$(awk -v a="$stream" -v k="$SCALE" 'BEGIN { v = a / k; printf "%d", (v < 1 ? 1 : v) }')
@@ -114,10 +116,6 @@ PY
     jq -c --arg name "$name" --argjson udp "$udp" --argjson stream "$stream" --argjson m "${measured:-null}" \
         --argjson k "$SCALE" --argjson trials "$trials" '{scenario: $name, udp_timeout_s: $udp, stream_timeout_s: $stream,
           scale: $k, auto_measured_scaled: $m, auto_trials_scaled: $trials} + .' <<<"$result"
-    # Fresh processes and namespaces for the next scenario.
-    e2e_teardown >/dev/null 2>&1 || true
-    netns_teardown
-    e2e_setup
 }
 
 RESULTS=()

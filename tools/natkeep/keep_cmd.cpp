@@ -17,6 +17,36 @@ namespace {
 
 Duration seconds_to_ms(double s) { return Duration{static_cast<long long>(s * 1000.0)}; }
 
+// --on-change / --on-wake: the event's fields go to the command's environment.
+Keeper::Hooks make_hooks(const KeepOptions& o, const std::string& server, const log::Logger& logger) {
+  Keeper::Hooks hooks;
+  if (!o.on_change.empty()) {
+    hooks.on_change = [&o, &logger, server](const stun::TransportAddress& old_a, const stun::TransportAddress& new_a) {
+      auto r = spawn_hook(o.on_change, {{"NATKEEP_EVENT", "mapping.changed"},
+                                        {"NATKEEP_DEVICE", o.device},
+                                        {"NATKEEP_SERVER", server},
+                                        {"NATKEEP_OLD", old_a.to_string()},
+                                        {"NATKEEP_NEW", new_a.to_string()},
+                                        {"NATKEEP_NEW_IP", new_a.ip_string()},
+                                        {"NATKEEP_NEW_PORT", std::to_string(new_a.port)}});
+      if (!r) logger.error(r.message());
+    };
+  }
+  if (!o.on_wake.empty()) {
+    hooks.on_wake = [&o, &logger](const Wake& w) {
+      EnvVars env = {{"NATKEEP_EVENT", "wake.received"},
+                     {"NATKEEP_DEVICE", o.device},
+                     {"NATKEEP_WAKE_COUNTER", std::to_string(w.counter)},
+                     {"NATKEEP_WAKE_TIME_MS", std::to_string(w.time_ms)},
+                     {"NATKEEP_WAKE_JSON", w.payload}};
+      for (auto& kv : payload_env(w.payload)) env.push_back(kv);
+      auto r = spawn_hook(o.on_wake, env);
+      if (!r) logger.error(r.message());
+    };
+  }
+  return hooks;
+}
+
 }  // namespace
 
 int run_keep(const KeepOptions& o) {
@@ -64,31 +94,8 @@ int run_keep(const KeepOptions& o) {
   }
 
   std::string device = o.device;
-  Keeper::Hooks hooks;
-  if (!o.on_change.empty()) {
-    hooks.on_change = [&](const stun::TransportAddress& old_a, const stun::TransportAddress& new_a) {
-      auto r = spawn_hook(o.on_change, {{"NATKEEP_EVENT", "mapping.changed"},
-                                        {"NATKEEP_DEVICE", device},
-                                        {"NATKEEP_SERVER", server->to_string()},
-                                        {"NATKEEP_OLD", old_a.to_string()},
-                                        {"NATKEEP_NEW", new_a.to_string()},
-                                        {"NATKEEP_NEW_IP", new_a.ip_string()},
-                                        {"NATKEEP_NEW_PORT", std::to_string(new_a.port)}});
-      if (!r) logger.error(r.message());
-    };
-  }
-  if (!o.on_wake.empty()) {
-    hooks.on_wake = [&](const Wake& w) {
-      EnvVars env = {{"NATKEEP_EVENT", "wake.received"},
-                     {"NATKEEP_DEVICE", device},
-                     {"NATKEEP_WAKE_COUNTER", std::to_string(w.counter)},
-                     {"NATKEEP_WAKE_TIME_MS", std::to_string(w.time_ms)},
-                     {"NATKEEP_WAKE_JSON", w.payload}};
-      for (auto& kv : payload_env(w.payload)) env.push_back(kv);
-      auto r = spawn_hook(o.on_wake, env);
-      if (!r) logger.error(r.message());
-    };
-  }
+  Keeper::Hooks hooks = make_hooks(o, server->to_string(), logger);
+  if (logger.enabled(log::Level::debug)) hooks.trace = [&logger](const std::string& line) { logger.debug(line); };
   // Every event names the device, so one stream can carry several keepers.
   cfg.local_port = sockets[0]->local_address().port();
   EmitFn emit = [&sink, device](std::string_view ev, nlohmann::json f, std::string human) {

@@ -41,7 +41,21 @@ std::uint64_t Keeper::next_counter() {
   return m_counter;
 }
 
-void Keeper::enter(Phase p, const char*) { m_phase = p; }
+namespace {
+const char* phase_name(int p) {
+  static const char* const k_names[] = {"idle", "keepalive", "trial_wait", "trial"};
+  return p >= 0 && p < 4 ? k_names[p] : "?";
+}
+}  // namespace
+
+// Every phase change goes through here, so --log-level debug shows old -> new and why.
+void Keeper::enter(Phase p, const char* why) {
+  if (m_hooks.trace) {
+    m_hooks.trace(std::string(phase_name(static_cast<int>(m_phase))) + " -> " + phase_name(static_cast<int>(p)) +
+                  ": " + why);
+  }
+  m_phase = p;
+}
 
 void Keeper::start(std::vector<Outgoing>& out) {
   m_last_confirm = m_clock.now();

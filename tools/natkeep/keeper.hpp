@@ -35,6 +35,7 @@ class Keeper {
   struct Hooks {
     std::function<void(const stun::TransportAddress& old_addr, const stun::TransportAddress& new_addr)> on_change;
     std::function<void(const Wake&)> on_wake;
+    std::function<void(const std::string&)> trace;  ///< state changes, for --log-level debug
   };
 
   Keeper(Config cfg, const Clock& clock, WallClockFn wall, EmitFn emit, Hooks hooks);

@@ -39,30 +39,18 @@ Result<std::size_t> load_keys(const std::string& path, BindingTable& table) {
   return n;
 }
 
-}  // namespace
-
-int run_serve(const ServeOptions& o) {
-  log::Logger logger("natkeep");
-  if (log::Level lvl; log::parse_level(o.log_level, lvl)) logger.set_level(lvl);
-  log::EventSink sink("natkeep", o.json);
-  std::signal(SIGPIPE, SIG_IGN);
-
+// The server's socket geometry (RFC 5780 3) and limits from the options; errors are
+// usage errors.
+Result<Server::Config> make_config(const ServeOptions& o) {
   Server::Config cfg;
   auto primary = parse_listen(o.listen);
-  if (!primary) {
-    std::fprintf(stderr, "natkeep: --listen: %s\n", primary.message().c_str());
-    return 2;
-  }
+  if (!primary) return fail("--listen: " + primary.message());
   cfg.locals.fill(*primary);
   if (!o.alt_listen.empty()) {
     auto alt = parse_listen(o.alt_listen);
-    if (!alt) {
-      std::fprintf(stderr, "natkeep: --alt-listen: %s\n", alt.message().c_str());
-      return 2;
-    }
+    if (!alt) return fail("--alt-listen: " + alt.message());
     if (alt->family != primary->family || alt->same_ip(*primary) || alt->port == primary->port) {
-      std::fprintf(stderr, "natkeep: --alt-listen needs another IP and port of the same family\n");
-      return 2;
+      return fail("--alt-listen needs another IP and port of the same family");
     }
     cfg.has_alt = true;
     cfg.locals[Local::alt_port] = *primary;
@@ -74,6 +62,22 @@ int run_serve(const ServeOptions& o) {
   cfg.wake_timeout = Duration{o.wake_timeout_ms};
   cfg.guard.rate = o.rate;
   cfg.guard.burst = std::max(2.0, o.rate * 2);
+  return cfg;
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& o) {
+  log::Logger logger("natkeep");
+  if (log::Level lvl; log::parse_level(o.log_level, lvl)) logger.set_level(lvl);
+  log::EventSink sink("natkeep", o.json);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto cfg = make_config(o);
+  if (!cfg) {
+    std::fprintf(stderr, "natkeep: %s\n", cfg.message().c_str());
+    return 2;
+  }
 
   BindingTable table;
   auto loaded = load_keys(o.keys, table);
@@ -84,22 +88,22 @@ int run_serve(const ServeOptions& o) {
 
   ev::Loop loop;
   std::vector<std::unique_ptr<net::UdpSocket>> sockets;
-  int count = cfg.has_alt ? 4 : 1;
+  int count = cfg->has_alt ? 4 : 1;
   for (int i = 0; i < count; ++i) {
-    auto s = net::UdpSocket::bind(loop, to_net(cfg.locals[static_cast<std::size_t>(i)]));
+    auto s = net::UdpSocket::bind(loop, to_net(cfg->locals[static_cast<std::size_t>(i)]));
     if (!s) {
       std::fprintf(stderr, "natkeep: %s\n", s.message().c_str());
       return 1;
     }
     // Port 0 was asked for: record what the kernel chose so RFC 5780 answers are right.
-    cfg.locals[static_cast<std::size_t>(i)] = to_stun((*s)->local_address());
+    cfg->locals[static_cast<std::size_t>(i)] = to_stun((*s)->local_address());
     sockets.push_back(std::move(*s));
   }
 
   EmitFn emit = [&sink](std::string_view ev, nlohmann::json f, std::string human) {
     sink.emit(ev, std::move(f), human);
   };
-  Server server(cfg, table, loop.clock(), system_wall_ms, emit);
+  Server server(*cfg, table, loop.clock(), system_wall_ms, emit);
   std::vector<Outgoing> out;
   std::vector<int> fds;
   for (auto& s : sockets) fds.push_back(s->fd());
@@ -183,10 +187,10 @@ int run_serve(const ServeOptions& o) {
     }
   });
 
-  nlohmann::json ready = {{"listen", cfg.locals[0].to_string()}, {"devices", table.size()}};
-  if (cfg.has_alt) ready["alt_listen"] = cfg.locals[Local::alt_both].to_string();
+  nlohmann::json ready = {{"listen", cfg->locals[0].to_string()}, {"devices", table.size()}};
+  if (cfg->has_alt) ready["alt_listen"] = cfg->locals[Local::alt_both].to_string();
   if (control) ready["control"] = control->endpoint().to_string();
-  sink.emit("serve.ready", ready, "natkeep serve listening on " + cfg.locals[0].to_string());
+  sink.emit("serve.ready", ready, "natkeep serve listening on " + cfg->locals[0].to_string());
   loop.run();
   const auto& st = server.stats();
   sink.emit("serve.stopped", {{"keepalives", st.keepalives}, {"rejected", st.rejected}, {"wakes_acked", st.wakes_acked}},
