@@ -336,6 +336,10 @@ std::vector<Action> Coordinator::cancel(WaiterId w, const Request& r) {
   std::size_t n = 0;
   for (auto it = m_jobs.begin(); it != m_jobs.end();) {
     Job& job = it->second;
+    if (!r.device.empty() && it->first != r.device) {  // a cancel naming a device touches only it
+      ++it;
+      continue;
+    }
     auto gone = std::stable_partition(job.waiters.begin(), job.waiters.end(), [&](const Waiter& x) {
       bool hit = (!r.call_id.empty() && x.call_id == r.call_id) ||
                  (!r.target.empty() && (x.request_id.is_string() ? x.request_id.get<std::string>() : x.request_id.dump()) == r.target);

@@ -278,6 +278,21 @@ TEST(Coordinator, CancelByCallIdAbortsWhenNobodyIsLeft) {
   EXPECT_EQ(h.replies.size(), 4u);
 }
 
+TEST(Coordinator, CancelNamingADeviceLeavesOtherDevicesAlone) {
+  Harness h;
+  h.wake(1, wake_req(1, "rabbit", "a", "same-call"));
+  h.wake(2, wake_req(2, "dog", "a", "same-call"));
+  Request c;
+  c.op = Request::Op::cancel;
+  c.id = "x";
+  c.call_id = "same-call";
+  c.device = "dog";
+  h.take(h.c->cancel(10, c));
+  EXPECT_EQ(h.reply_for(2)->body["error"], "cancelled");
+  EXPECT_EQ(h.reply_for(1), nullptr);
+  EXPECT_EQ(h.c->jobs(), 1u);
+}
+
 TEST(Coordinator, ShutdownAnswersEveryoneAndAborts) {
   Harness h;
   h.wake(1, wake_req(1, "rabbit"));
