@@ -34,7 +34,8 @@
 #                                  DEVICE_PORT DEVICE_PID DEVICE_TRACE; waits for the
 #                                  device.online event. GW_DEVICE_HOLD_MS (30000): how
 #                                  long it stays logged in; GW_DEVICE_CONTACT=HOST:PORT
-#                                  registers that Contact instead of its own address.
+#                                  registers that Contact instead of its own address;
+#                                  GW_DEVICE_UAS names the answering scenario (device_uas).
 #   gw_device_stop                 stop it (the phone dies; worgw still holds its binding)
 #   gw_device_count METHOD         requests of METHOD the device received
 #   gw_device_requests METHOD      those requests, "----" between them
@@ -205,7 +206,7 @@ gw_device_start() {
     [[ -n ${GW_DEVICE_CONTACT:-} ]] &&
         reg=(-sf "$E2E_SCENARIOS/gw_device_register.xml" -key contact "$GW_DEVICE_CONTACT")
     setsid ${DEVICE_NETNS:+ip netns exec "$DEVICE_NETNS"} sipp "$WORGW_ADDR" \
-        "${reg[@]}" -oocsf "$E2E_SCENARIOS/device_uas.xml" \
+        "${reg[@]}" -oocsf "$E2E_SCENARIOS/${GW_DEVICE_UAS:-device_uas}.xml" \
         -s "$name" -au "$name" -ap "$pass" -key expires 60 -d "${GW_DEVICE_HOLD_MS:-30000}" \
         -i "$ip" -p "$DEVICE_PORT" -m 1 -nostdin \
         -trace_msg -message_file "$DEVICE_TRACE" \
