@@ -163,6 +163,32 @@ print(s.makefile().readline().strip())
     poll grep -q '"wake.received"' "$TMP/keep.out"
 }
 
+@test "serve --keys-db creates its schema, and devices inserted with sqlite3 can keep alive" {
+    command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+    local db="$TMP/natkeep.db" key
+    # First start creates the schema (user_version 1) with no devices.
+    start_serve --keys-db "$db"
+    jq -e '.devices == 0' <<<"$(grep serve.ready "$TMP/serve.out")"
+    kill "${PIDS[0]}"
+    wait "${PIDS[0]}" || true
+    PIDS=()
+    [ "$(timeout 5 sqlite3 "$db" 'PRAGMA user_version')" = 1 ]
+    key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+    timeout 5 sqlite3 "$db" "INSERT INTO devices (id, key) VALUES ('dbdev', '$key')"
+    echo "$key" >"$TMP/dev.key"
+    start_serve --keys-db "$db"
+    jq -e '.devices == 1' <<<"$(grep serve.ready "$TMP/serve.out")"
+    "$NATKEEP" keep --server "$SERVE_ADDR" --device dbdev --key-file "$TMP/dev.key" --interval 5 --json \
+        >"$TMP/keep.out" 2>"$TMP/keep.err" &
+    PIDS+=($!)
+    poll grep -q '"mapping.ok"' "$TMP/keep.out"
+    # A malformed row is a one-line error naming the device, not the key.
+    timeout 5 sqlite3 "$db" "INSERT INTO devices (id, key) VALUES ('broken', 'secretnothex')"
+    run timeout 5 "$NATKEEP" serve --listen udp:127.0.0.1:0 --keys-db "$db"
+    [ "$status" -eq 1 ]
+    [[ $output == *broken* && $output != *secretnothex* ]]
+}
+
 @test "SIGHUP makes serve reload its keys file; a bad file keeps the old keys" {
     printf 'old %s\n' "$(printf 'aa%.0s' {1..16})" >"$TMP/keys"
     start_serve --keys "$TMP/keys"

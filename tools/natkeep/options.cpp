@@ -30,6 +30,7 @@ void add_options(CLI::App& app, Options& o) {
   serve->add_option("--alt-listen", o.serve.alt_listen, "alternate address for RFC 5780, udp:ADDR2:PORT2")
       ->check(k_udp_endpoint);
   serve->add_option("--keys", o.serve.keys, "device keys file (DEVICE-ID HEXKEY per line)")->check(CLI::ExistingFile);
+  serve->add_option("--keys-db", o.serve.keys_db, "device keys from this SQLite database (table devices)");
   serve->add_option("--control", o.serve.control, "control socket, unix:PATH or tcp:HOST:PORT")
       ->check(k_control_endpoint);
   serve->add_option("--wake-timeout", o.serve.wake_timeout_ms, "ms to wait for a wake acknowledgement")

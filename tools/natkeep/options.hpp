@@ -11,6 +11,7 @@ struct ServeOptions {
   std::string listen;
   std::string alt_listen;
   std::string keys;
+  std::string keys_db;
   std::string control;
   bool json = false;
   int wake_timeout_ms = 5000;

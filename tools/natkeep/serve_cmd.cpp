@@ -8,6 +8,7 @@
 
 #include "address_glue.hpp"
 #include "batch_sender.hpp"
+#include "keys_db.hpp"
 #include "commands.hpp"
 #include "server.hpp"
 #include "sipwake/ev/line_reader.hpp"
@@ -28,15 +29,20 @@ Result<stun::TransportAddress> parse_listen(const std::string& text) {
   return stun::TransportAddress::from_ip(ep->host, ep->port);
 }
 
-Result<std::size_t> load_keys(const std::string& path, BindingTable& table) {
-  if (path.empty()) return std::size_t{0};
-  // Parse the whole file before touching the table: a bad reload changes nothing.
+// Keys from --keys and --keys-db. Everything is read before the table is touched: a
+// bad reload changes nothing.
+Result<std::size_t> load_keys(const ServeOptions& o, BindingTable& table) {
   std::vector<std::pair<std::string, DeviceKey>> keys;
-  auto n = load_keys_file(path, [&](std::string_view id, const DeviceKey& k) { keys.emplace_back(id, k); });
-  if (!n) return n;
+  auto add = [&](std::string_view id, const DeviceKey& k) { keys.emplace_back(id, k); };
+  if (!o.keys.empty()) {
+    if (auto n = load_keys_file(o.keys, add); !n) return n;
+  }
+  if (!o.keys_db.empty()) {
+    if (auto n = load_keys_db(o.keys_db, add); !n) return n;
+  }
   table.reserve(keys.size());  // no-op on reloads of a table already that large
   for (const auto& [id, k] : keys) table.set_key(id, k);
-  return n;
+  return keys.size();
 }
 
 // The server's socket geometry (RFC 5780 3) and limits from the options; errors are
@@ -80,7 +86,7 @@ int run_serve(const ServeOptions& o) {
   }
 
   BindingTable table;
-  auto loaded = load_keys(o.keys, table);
+  auto loaded = load_keys(o, table);
   if (!loaded) {
     std::fprintf(stderr, "natkeep: %s\n", loaded.message().c_str());
     return 1;
@@ -179,7 +185,7 @@ int run_serve(const ServeOptions& o) {
   ev::SignalWatch on_term(loop, SIGTERM, [&] { loop.stop(); });
   ev::SignalWatch on_int(loop, SIGINT, [&] { loop.stop(); });
   ev::SignalWatch on_hup(loop, SIGHUP, [&] {
-    auto n = load_keys(o.keys, table);
+    auto n = load_keys(o, table);
     if (!n) {
       logger.error("keys reload failed, keeping the old keys: " + n.message());
     } else {
