@@ -349,7 +349,11 @@ Output Registration::on_success(const Response& r) {
 }
 
 Duration Registration::refresh_delay() {
-  double period = static_cast<double>(m_granted) * 1000.0 * m_cfg.refresh_fraction * (1.0 - m_jitter_draw);
+  double granted_ms = static_cast<double>(m_granted) * 1000.0;
+  double period = granted_ms * m_cfg.refresh_fraction * (1.0 - m_jitter_draw);
+  // Registrars count expiry in whole seconds and a refresh needs a round trip: keep at
+  // least 3 s in hand, but never refresh sooner than half-way (short grants).
+  period = std::max(std::min(period, granted_ms - 3000.0), granted_ms * 0.5);
   double slot = std::clamp(m_cfg.first_refresh_slot, 0.0, 1.0);
   if (m_first_refresh && slot < 1.0) {
     // Many accounts in one process refresh at evenly spaced phases of one period,

@@ -239,33 +239,58 @@ has_binding() {
     echo "$output" | jq -e '.wake_to_ring_ms >= 0'
 }
 
-@test "dead binding: the phone's registration lingers but nobody answers, so worgw wakes it after --dead-binding-timeout" {
+# The gap in ms between the first EVENT_A and the first EVENT_B worgw printed.
+event_gap_ms() {
+    python3 -c 'import sys, datetime as d
+f = lambda s: d.datetime.fromisoformat(s.replace("Z", "+00:00"))
+print(int((f(sys.argv[2]) - f(sys.argv[1])).total_seconds() * 1000))' \
+        "$(worgw_event "$1" | jq -r .ts)" "$(worgw_event "$2" | jq -r .ts)"
+}
+
+@test "dead binding: the phone is frozen (no ICMP, just silence), so worgw wakes it after --dead-binding-timeout" {
     with_kamailio_and_rabbit
     fake_worsend_start ok
     worgw_start --worsend "unix:$WORSEND_SOCK" --wake-timeout 20 --dead-binding-timeout 1000
     worgw_wait upstream.registered
     gw_device_start rabbit carrot
-    gw_device_stop  # the phone dies; its binding (60 s) stays
+    local frozen=$DEVICE_PID
+    kill -STOP "$frozen"  # its socket stays open: datagrams vanish without an error
     gw_call_spawn call gw_call shark
     local caller=$CALL_PID
     worgw_wait call.connected 1 5
     worgw_wait binding.dead 1 5
     worgw_wait wake.requested 1 2
-    local a b
-    a=$(worgw_event call.connected | jq -r .ts)
-    b=$(worgw_event binding.dead | jq -r .ts)
     local gap
-    gap=$(python3 -c 'import sys, datetime as d
-f = lambda s: d.datetime.fromisoformat(s.replace("Z", "+00:00"))
-print(int((f(sys.argv[2]) - f(sys.argv[1])).total_seconds() * 1000))' "$a" "$b")
+    gap=$(event_gap_ms call.connected binding.dead)
     ((gap >= 900 && gap < 2500)) || { echo "binding.dead after $gap ms" >&2; false; }
     worgw_wait device.asleep 1 2
+    kill -KILL "$frozen" 2>/dev/null || true
     # The woken phone logs in again and gets the call.
     gw_device_start rabbit carrot
     worgw_wait call.answered 1 10
     wait_until 15 eval '! pid_alive '"$caller"
     wait "$caller"
     (($(worgw_count call.connected) == 2))
+}
+
+@test "dead binding: the phone's port is closed, so the ICMP error makes worgw wake it at once" {
+    with_kamailio_and_rabbit
+    fake_worsend_start ok
+    worgw_start --worsend "unix:$WORSEND_SOCK" --wake-timeout 20 --dead-binding-timeout 5000
+    worgw_wait upstream.registered
+    gw_device_start rabbit carrot
+    gw_device_stop  # the phone's UA is gone; its binding (60 s) stays
+    gw_call_spawn call gw_call shark
+    local caller=$CALL_PID
+    worgw_wait binding.dead 1 3
+    worgw_wait wake.requested 1 2
+    local gap
+    gap=$(event_gap_ms call.connected binding.dead)
+    ((gap < 1000)) || { echo "binding.dead after $gap ms (dead-binding-timeout 5000)" >&2; false; }
+    gw_device_start rabbit carrot
+    worgw_wait call.answered 1 10
+    wait_until 15 eval '! pid_alive '"$caller"
+    wait "$caller"
 }
 
 @test "a phone slower than --dead-binding-timeout: its abandoned INVITE is cancelled and its late answer never reaches the caller behind worgw's back" {

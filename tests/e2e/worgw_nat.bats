@@ -40,22 +40,9 @@ teardown() {
     netns_teardown
 }
 
-# Kamailio (and the sipsak readiness probe) inside the server namespace, through
-# wrappers first on PATH: lib/kamailio.bash starts `kamailio` itself.
-kamailio_in_server_ns() {
-    local bin="$E2E_TMP/nsbin" c
-    mkdir -p "$bin"
-    for c in kamailio sipsak; do
-        command -v "$c" >/dev/null || continue
-        printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$NS_SRV" "$(command -v "$c")" >"$bin/$c"
-        chmod +x "$bin/$c"
-    done
-    PATH="$bin:$PATH" kamailio_start
-}
-
 @test "full flow: shark calls sleeping rabbit through Kamailio; natkeep wakes the phone behind the NAT, it logs in, and worgw relays the call through the NAT binding" {
     kamailio_add_user rabbit carrot
-    kamailio_in_server_ns
+    kamailio_start_in_netns "$NS_SRV"
 
     # natkeep serve and worsend on the server side; rabbit's phone is natkeep device phone-1.
     local key

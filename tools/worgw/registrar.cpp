@@ -182,8 +182,6 @@ void DeviceRegistrar::handle_register(txn::ServerLayer::Id id, const sip::Messag
 
   bool was_online = m_online.count(name) != 0;
   save(name, device);
-  // Held calls go out before anything slower (events, the database) happens.
-  if (m_on_login) m_on_login(name, device);
   m_events.emit("device.online",
                 {{"subscriber", name},
                  {"contact", device.binding.contact},
@@ -191,6 +189,8 @@ void DeviceRegistrar::handle_register(txn::ServerLayer::Id id, const sip::Messag
                  {"expires", expires},
                  {"refresh", was_online}},
                 was_online ? "" : name + " is online at " + device.binding.received);
+  // Held calls go out before the slower database write.
+  if (m_on_login) m_on_login(name, device);
   if (auto r = m_store.save_binding(name, device.binding); !r) {
     m_events.emit("store.failed", {{"subscriber", name}, {"error", r.message()}}, "");
   }

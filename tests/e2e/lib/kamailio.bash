@@ -9,6 +9,7 @@
 #                                              KAM_PORT (UDP+TCP on 127.0.0.1), KAM_PORT6
 #                                              (UDP+TCP on ::1 when KAM_IPV6=1), KAM_CTL,
 #                                              KAM_PID, KAM_LOG, KAM_CFG, KAM_DOMAIN
+#   kamailio_start_in_netns NS                 the same inside network namespace NS
 #   kamailio_stop                              stop it and wait until every process is gone
 #   kamailio_rpc CMD [ARGS...]                 kamcmd over the ctl socket (bounded)
 #   kamailio_bindings AOR                      print the contact URIs bound to AOR, one a line
@@ -246,6 +247,19 @@ _kam_ready() {
     if command -v sipsak >/dev/null 2>&1; then
         timeout 3 sipsak -s "sip:127.0.0.1:$KAM_PORT" >/dev/null 2>&1 || return 1
     fi
+}
+
+# kamailio_start_in_netns NS: kamailio_start, with Kamailio (and the sipsak readiness
+# probe) running inside network namespace NS through wrappers first on PATH.
+kamailio_start_in_netns() {
+    local ns=$1 bin="$E2E_TMP/nsbin" c
+    mkdir -p "$bin"
+    for c in kamailio sipsak; do
+        command -v "$c" >/dev/null || continue
+        printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$ns" "$(command -v "$c")" >"$bin/$c"
+        chmod +x "$bin/$c"
+    done
+    PATH="$bin:$PATH" kamailio_start
 }
 
 kamailio_stop() {

@@ -292,6 +292,16 @@ TEST_F(Fixture, FirstRefreshTakesItsSlotThenFullPeriods) {
   EXPECT_EQ(d.arm_timer->count(), 900000);
 }
 
+TEST_F(Fixture, ShortGrantsRefreshWithAtLeastThreeSecondsInHandButNotBeforeHalfway) {
+  Registration r(alice(), clock);
+  Output a = r.start(Registration::Mode::register_, k_local);
+  Output b = r.on_response(ok(a.send->cseq, 20));
+  EXPECT_EQ(b.arm_timer->count(), 17000);  // not 18 s: a 1 s registrar clock could drop us
+  Output c = r.on_timer();
+  Output d = r.on_response(ok(c.send->cseq, 4));
+  EXPECT_EQ(d.arm_timer->count(), 2000);  // half of a very short grant
+}
+
 TEST_F(Fixture, EarlyPhaseReachedOnlyAfterALateRegistrationMovesToTheNextPeriod) {
   Config cfg = alice();
   cfg.first_refresh_slot = 0.01;  // phase 9 s into a 900 s period

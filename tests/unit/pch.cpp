@@ -1,0 +1,1 @@
+// Compiles the unit tests' shared precompiled header (see CMakeLists.txt).
