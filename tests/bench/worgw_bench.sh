@@ -371,6 +371,7 @@ request_route {
         ts_store();
         \$du = "sip:127.0.0.1:$BENCH_SINK_PORT";
         t_set_fr(240000, 240000);
+        t_set_retr(60000, 60000);   # no retransmission storm towards the sink
         t_relay();
         exit;
     }
