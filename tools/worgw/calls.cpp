@@ -43,6 +43,7 @@ struct CallManager::Call {
   std::unique_ptr<ev::Timer> client_timer;
   std::unique_ptr<ev::Timer> dead_timer;
   bool got_response = false;
+  bool suspect = false;  // the relay outlived --dead-binding-timeout; a wake is under way
   bool cancel_sent = false;
   bool saved = false;
 };
@@ -228,7 +229,10 @@ void CallManager::connect(Call& c, const Online& device) {
 }
 
 void CallManager::relay(Call& c, const Online& device) {
+  if (c.relayed && c.client) orphan(c);  // the suspect leg the phone never answered
   c.phase = Call::Phase::relaying;
+  c.suspect = false;
+  c.got_response = false;
   c.branch = std::string(k_branch_prefix) + random_hex(8);
   c.device = device.flow;
   auto target = *sip::Uri::parse(device.binding.contact);
@@ -268,6 +272,9 @@ void CallManager::on_client_timer(std::uint64_t key) {
       m_calls.erase(key);
       return;
     }
+    c->client.reset();  // a suspect leg that never answered; the wake decides now
+    c->client_timer.reset();
+    return;
   }
   if (auto d = c->client->next_deadline()) c->client_timer->arm(std::max(Duration{0}, *d - m_ctx.loop.now()));
 }
@@ -277,15 +284,44 @@ void CallManager::on_dead_binding(std::uint64_t key) {
   if (!c || c->phase != Call::Phase::relaying || c->got_response) return;
   // The binding looked alive but nothing answers: the phone is gone or its NAT hole
   // closed. Treat it as asleep and wake it rather than leave the caller in silence.
+  // The INVITE leg stays: a phone that was only slow can still answer it (resume).
   m_ctx.events.emit("binding.dead", merged(call_fields(*c), {{"to", c->device.to_string()}}),
                     c->subscriber + "'s binding at " + c->device.to_string() + " is dead; waking instead");
   m_ctx.registrar.drop(c->subscriber, "no answer to INVITE");
-  m_by_branch.erase(c->branch);
-  c->client.reset();
-  c->client_timer.reset();
-  c->relayed.reset();
-  c->relayed_wire.clear();
+  c->suspect = true;
+  c->dead_timer.reset();
   hold_for_wake(*c);
+}
+
+void CallManager::orphan(Call& c) {
+  // A leg we no longer want: CANCEL it once it rings, tear down an answer it sends.
+  auto o = std::make_unique<Orphan>(Orphan{std::move(*c.relayed), c.device, false, nullptr});
+  c.relayed.reset();
+  c.client.reset();
+  c.client_timer.reset();
+  std::string branch = c.branch;
+  m_by_branch.erase(branch);
+  o->expiry = std::make_unique<ev::Timer>(m_ctx.loop, [this, branch] { m_orphans.erase(branch); });
+  o->expiry->arm(Duration{32000});  // 64*T1: no answer can come later than that
+  m_orphans[branch] = std::move(o);
+}
+
+bool CallManager::on_orphan_response(const std::string& branch, const sip::Message& response) {
+  auto it = m_orphans.find(branch);
+  if (it == m_orphans.end()) return false;
+  Orphan& o = *it->second;
+  int status = response.status();
+  if (status < 200) {
+    if (!o.cancelled) {
+      o.cancelled = true;
+      (void)m_cancels.send(m_ctx.transport, o.device, cancel_for(o.relayed), {nullptr, nullptr});
+    }
+    return true;
+  }
+  // RFC 3261 17.1.1.3 / 13.2.2.4: ACK every final answer; an unwanted 2xx dialog is ended with BYE.
+  (void)m_ctx.transport.send(o.device, ack_for(o.relayed, response).to_string());
+  if (status < 300) (void)m_ctx.transport.send(o.device, bye_for(o.relayed, response).to_string());
+  return true;
 }
 
 void CallManager::on_unreachable(const net::Address& dest) {
@@ -300,38 +336,63 @@ bool CallManager::on_response(const sip::Message& response) {
   auto via = response.top_via();
   if (!via) return false;
   if (m_cancels.on_response(response)) return true;
+  if (on_orphan_response(via->branch, response)) return true;
   auto it = m_by_branch.find(via->branch);
   if (it == m_by_branch.end()) return false;
   Call* c = find(it->second);
   if (!c || !c->client) return true;
   int status = response.status();
+  if (c->phase != Call::Phase::relaying && status < 300 && c->suspect && c->phase == Call::Phase::waiting) {
+    // The "dead" phone was only slow: resume the relay and call off the wake.
+    c->phase = Call::Phase::relaying;
+    c->suspect = false;
+    c->wait_timer.reset();
+    leave_group(*c);
+    m_ctx.events.emit("binding.alive", merged(call_fields(*c), {{"to", c->device.to_string()}, {"code", status}}),
+                      c->subscriber + "'s phone answered late; relaying after all");
+  }
   txn::Step s = c->client->on_response(status, m_ctx.loop.now());
-  if (!c->got_response) {
-    c->got_response = true;
-    c->dead_timer.reset();
-    c->timeline.first_response_ms = unix_ms();
-    nlohmann::json f = call_fields(*c);
-    f["code"] = status;
-    if (c->timeline.wake_requested_ms) f["wake_to_ring_ms"] = c->timeline.first_response_ms - c->timeline.wake_requested_ms;
-    m_ctx.events.emit("call.responded", f, "");
-  }
   if (s.send_ack && c->relayed) (void)m_ctx.transport.send(c->device, ack_for(*c->relayed, response).to_string());
-  if (s.deliver && status > 100) {
-    sip::Message up = response.clone();
-    up.pop_via();
-    (void)m_ctx.server.respond(c->server, up);
-  }
-  if (status >= 200 && c->phase == Call::Phase::relaying) {
-    if (status < 300) {
-      m_ctx.events.emit("call.answered", call_fields(*c), c->subscriber + " answered " + c->timeline.caller);
-      finish(*c, "connected", "");
-    } else {
-      finish(*c, "connected", "device answered " + std::to_string(status));
+  if (c->phase != Call::Phase::relaying) {
+    // The call went another way (waking, or already answered by us): this leg is
+    // unwanted. Cancel it once it rings; end an answer it sends anyway.
+    if (c->relayed && status < 200 && !c->cancel_sent) {
+      c->cancel_sent = true;
+      (void)m_cancels.send(m_ctx.transport, c->device, cancel_for(*c->relayed), {nullptr, nullptr});
+    } else if (c->relayed && status >= 200 && status < 300) {
+      (void)m_ctx.transport.send(c->device, ack_for(*c->relayed, response).to_string());
+      (void)m_ctx.transport.send(c->device, bye_for(*c->relayed, response).to_string());
+    }
+  } else {
+    if (!c->got_response) {
+      c->got_response = true;
+      c->dead_timer.reset();
+      c->timeline.first_response_ms = unix_ms();
+      nlohmann::json f = call_fields(*c);
+      f["code"] = status;
+      if (c->timeline.wake_requested_ms) {
+        f["wake_to_ring_ms"] = c->timeline.first_response_ms - c->timeline.wake_requested_ms;
+      }
+      m_ctx.events.emit("call.responded", f, "");
+    }
+    if (s.deliver && status > 100) {
+      sip::Message up = response.clone();
+      up.pop_via();
+      (void)m_ctx.server.respond(c->server, up);
+    }
+    if (status >= 200) {
+      if (status < 300) {
+        m_ctx.events.emit("call.answered", call_fields(*c), c->subscriber + " answered " + c->timeline.caller);
+        finish(*c, "connected", "");
+      } else {
+        finish(*c, "connected", "device answered " + std::to_string(status));
+      }
     }
   }
   if (s.terminated) {
     m_by_branch.erase(c->branch);
-    m_calls.erase(c->key);
+    if (c->phase == Call::Phase::done) m_calls.erase(c->key);
+    else c->client.reset();
     return true;
   }
   if (c->client) {

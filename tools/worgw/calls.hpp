@@ -78,6 +78,8 @@ class CallManager {
   void relay(Call& c, const Online& device);
   void on_client_timer(std::uint64_t key);
   void on_dead_binding(std::uint64_t key);
+  void orphan(Call& c);
+  bool on_orphan_response(const std::string& branch, const sip::Message& response);
   void give_up(Call& c, const std::string& why, bool denied);
   void finish(Call& c, const std::string& outcome, const std::string& detail);
   void leave_group(Call& c);
@@ -92,6 +94,14 @@ class CallManager {
   std::unordered_map<txn::ServerLayer::Id, std::uint64_t> m_by_server;
   std::unordered_map<std::string, std::uint64_t> m_by_branch;
   std::map<std::string, WakeGroup> m_groups;
+  /// INVITE legs given up for a newer one (the phone logged in again elsewhere).
+  struct Orphan {
+    sip::Message relayed;
+    net::Address device;
+    bool cancelled = false;
+    std::unique_ptr<ev::Timer> expiry;
+  };
+  std::unordered_map<std::string, std::unique_ptr<Orphan>> m_orphans;
 };
 
 }  // namespace sipwake::worgw

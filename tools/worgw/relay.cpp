@@ -59,6 +59,24 @@ sip::Message ack_for(const sip::Message& relayed, const sip::Message& response) 
   return ack;
 }
 
+sip::Message bye_for(const sip::Message& relayed, const sip::Message& response) {
+  // RFC 3261 12.2.1.1: the remote target is the answer's Contact.
+  sip::Uri target = relayed.request_uri();
+  auto contacts = response.contacts();
+  if (!contacts.empty()) target = contacts.front().uri;
+  sip::Message bye = sip::Message::request("BYE", target);
+  sip::Via via;
+  if (auto v = relayed.top_via()) via = *v;
+  via.branch += "b";  // a new transaction
+  bye.push_via(via);
+  bye.set_header("Max-Forwards", "70");
+  if (auto from = relayed.from()) bye.set_from(*from);
+  if (auto to = response.to()) bye.set_to(*to);
+  bye.set_call_id(relayed.call_id());
+  if (auto cseq = relayed.cseq()) bye.set_cseq(cseq->number + 1, "BYE");
+  return bye;
+}
+
 sip::Message cancel_for(const sip::Message& relayed) {
   sip::Message c = sip::Message::request("CANCEL", relayed.request_uri());
   if (auto via = relayed.top_via()) c.push_via(*via);

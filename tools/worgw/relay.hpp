@@ -32,6 +32,8 @@ sip::Message relayed_invite(const sip::Message& invite, const sip::Uri& target, 
                             const std::string& branch);
 /// The ACK for a 3xx-6xx response to `relayed` (RFC 3261 17.1.1.3): same branch.
 sip::Message ack_for(const sip::Message& relayed, const sip::Message& response);
+/// A BYE ending the dialog a 2xx to `relayed` created (for answers we do not want).
+sip::Message bye_for(const sip::Message& relayed, const sip::Message& response);
 /// The CANCEL for `relayed` (RFC 3261 9.1): same Request-URI, Via and CSeq number.
 sip::Message cancel_for(const sip::Message& relayed);
 /// A response of ours to `request` with a To tag (all but 100 need one).
