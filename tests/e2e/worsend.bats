@@ -278,3 +278,14 @@ EOF
     run ws log --call-id gone
     assert_output --partial "wake.abandoned"
 }
+
+@test "rate limits survive a restart: the audit trail's recent signals still count" {
+    ws device add rabbit --exec true
+    start_worsend --device-rate 1/60
+    run client '{"id":1,"op":"wake","device":"rabbit"}'
+    echo "$output" | jq -e '.ok == true'
+    e2e_stop "$WORSEND_PID" TERM 10
+    start_worsend --device-rate 1/60
+    run client '{"id":2,"op":"wake","device":"rabbit"}'
+    echo "$output" | jq -e '.ok == false and .error == "denied: rate limit" and .limit.scope == "device"'
+}

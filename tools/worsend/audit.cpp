@@ -184,6 +184,23 @@ Result<std::vector<AuditRow>> query_audit(db::Database& db, const AuditQuery& q)
   return rows;
 }
 
+Result<std::vector<std::pair<std::string, std::int64_t>>> recent_signals(db::Database& db, std::int64_t since_ms) {
+  // Newest first by rowid, stopping at the first older row: no full scan of a long trail
+  // (rows are appended in time order; a minute of slack covers clock steps).
+  auto st = db.prepare("SELECT event, attempt, device, ts_ms FROM audit ORDER BY seq DESC");
+  if (!st) return st.error();
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (st->step()) {
+    std::int64_t ts = st->column_int(3);
+    if (ts < since_ms - 60'000) break;
+    if (ts < since_ms || st->column_text(0) != "wake.attempt" || st->column_int(1) != 1) continue;
+    out.emplace_back(st->column_text(2), ts);
+  }
+  if (!st->error().empty()) return fail(st->error());
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 std::uint64_t last_job_id(db::Database& db) {
   auto st = db.prepare("SELECT COALESCE(MAX(job), 0) FROM audit");
   if (!st || !st->step()) return 0;

@@ -101,6 +101,9 @@ struct AuditQuery {
 
 /// Rows matching `q`, oldest first.
 Result<std::vector<AuditRow>> query_audit(db::Database& db, const AuditQuery& q);
+/// When each wake job of the last `window` started (its first attempt), oldest first:
+/// device and wall-clock ms; for restoring rate limits after a restart.
+Result<std::vector<std::pair<std::string, std::int64_t>>> recent_signals(db::Database& db, std::int64_t since_ms);
 /// The highest job id recorded (0 when none): job ids continue across restarts.
 std::uint64_t last_job_id(db::Database& db);
 /// A human line: "2026-11-22T12:00:00.123Z wake.attempt device=rabbit job=3 transport=udp ...".

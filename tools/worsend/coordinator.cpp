@@ -409,6 +409,10 @@ std::vector<Action> Coordinator::shutdown() {
   return out;
 }
 
+void Coordinator::restore_signal(const std::string& device, const std::optional<RateLimit>& device_rate, TimePoint when) {
+  m_device_limiter.record(device, device_rate.value_or(m_cfg.device_rate), when);
+}
+
 std::optional<TimePoint> Coordinator::next_wakeup() const {
   if (m_timeline.empty()) return std::nullopt;
   return m_timeline.begin()->first;

@@ -93,6 +93,9 @@ class Coordinator {
   std::vector<Action> tick();
   /// Answers every waiter "failed: shutting down" and aborts attempts.
   std::vector<Action> shutdown();
+  /// Counts a wake signal sent to `device` at `when` (before a restart) against its rate
+  /// limit, so restarting worsend does not reset the limits.
+  void restore_signal(const std::string& device, const std::optional<RateLimit>& device_rate, TimePoint when);
   /// When tick() next has work, if ever.
   std::optional<TimePoint> next_wakeup() const;
 

@@ -79,6 +79,7 @@ class Server {
           return *d;
         },
         last_job_id(*m_db) + 1);
+    restore_rate_limits();
     m_tick = std::make_unique<ev::Timer>(m_loop, [this] { apply(m_coord->tick()); });
     m_handover = std::make_unique<ev::Timer>(m_loop, [this] { hand_over(); });
     std::signal(SIGPIPE, SIG_IGN);
@@ -195,6 +196,25 @@ class Server {
     Duration delay{60'000};  // housekeeping (rate limiter pruning) at least once a minute
     if (next) delay = std::min(delay, std::max(Duration{0}, std::chrono::duration_cast<Duration>(*next - m_loop.now())));
     m_tick->arm(delay);
+  }
+
+  // Recent wake signals count against the device limits again after a restart (a crash
+  // loop must not become a way around them): those within --device-rate's window, or the
+  // last hour for per-device rates with longer windows.
+  void restore_rate_limits() {
+    std::int64_t now_wall = wall_ms_now();
+    std::int64_t window = std::max<std::int64_t>(m_opt.coordinator.device_rate.window.count(), 3'600'000);
+    auto recent = recent_signals(*m_db, now_wall - window);
+    if (!recent) {
+      m_log.warning("cannot restore rate limits from the audit trail: " + recent.message());
+      return;
+    }
+    TimePoint now = m_loop.now();
+    for (const auto& [device, ts] : *recent) {
+      std::optional<RateLimit> rate;
+      if (auto d = m_device_cache->get(device, now); d && *d) rate = (*d)->rate;
+      m_coord->restore_signal(device, rate, now - Duration{std::max<std::int64_t>(0, now_wall - ts)});
+    }
   }
 
   // Reports (once per episode) when the writer thread fails or falls far behind.

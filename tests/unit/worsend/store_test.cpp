@@ -196,3 +196,19 @@ TEST(DeviceCache, ServesRecentLookupsAndForgetsUnknownDevices) {
   clock.advance(Duration{1000});
   EXPECT_FALSE(cache.get("rabbit", clock.now())->has_value());
 }
+
+TEST(Audit, RecentSignalsAreFirstAttemptsInsideTheWindow) {
+  auto db = memory_db();
+  AuditWriter w(*db);
+  w.append("wake.attempt", {{"job", 1}, {"attempt", 1}, {"device", "old"}}, 1000);
+  w.append("wake.attempt", {{"job", 2}, {"attempt", 1}, {"device", "rabbit"}}, 500'000);
+  w.append("wake.attempt", {{"job", 2}, {"attempt", 2}, {"device", "rabbit"}}, 500'100);
+  w.append("wake.ok", {{"job", 2}, {"device", "rabbit"}}, 500'200);
+  w.append("wake.attempt", {{"job", 3}, {"attempt", 1}, {"device", "dog"}}, 600'000);
+  ASSERT_TRUE(w.flush().ok());
+  auto r = recent_signals(*db, 400'000);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0], (std::pair<std::string, std::int64_t>{"rabbit", 500'000}));
+  EXPECT_EQ((*r)[1].first, "dog");
+}
