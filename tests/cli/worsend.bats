@@ -150,6 +150,14 @@ long_options() {
     jq -e '.event == "wake.failed" and .error == "unknown device"' <<<"${lines[1]}"
 }
 
+@test "the default database goes into \$SIPWAKE_STATE_DIR, which is created" {
+    SIPWAKE_STATE_DIR="$TMP/deep/state" w device add rabbit --exec true
+    [[ -f $TMP/deep/state/worsend.db ]]
+    [[ $(stat -c %a "$TMP/deep/state") == 750 ]]
+    run env SIPWAKE_STATE_DIR="$TMP/deep/state" timeout 10 "$WORSEND" device list --json
+    jq -e '.device == "rabbit"' <<<"$output"
+}
+
 @test "a database that cannot be opened is a runtime failure (exit 1, one line)" {
     run --separate-stderr w device list --db "$TMP/no/such/dir/w.db"
     [[ $status -eq 1 ]]

@@ -1,5 +1,7 @@
 #include "store.hpp"
 
+#include <filesystem>
+
 namespace sipwake::worsend {
 namespace {
 
@@ -56,6 +58,16 @@ std::int64_t wall_ms() {
 std::string default_db_path() { return db::default_state_dir() + "/worsend.db"; }
 
 Result<std::unique_ptr<db::Database>> open_store(const std::string& path, bool read_only) {
+  if (!read_only && path == default_db_path()) {
+    // The state directory is ours to create (not an explicit --db's parents).
+    std::error_code ec;
+    auto dir = std::filesystem::path(path).parent_path();
+    if (std::filesystem::create_directories(dir, ec)) {
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                            std::filesystem::perms::group_exec, ec);
+    }
+    if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  }
   auto d = db::Database::open(path, read_only);
   if (!d) return d.error();
   if (read_only) {
