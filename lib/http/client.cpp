@@ -110,29 +110,9 @@ class ClientImpl final : public Client {
     if (!url) return url.error();
     auto method = method_of(rq.method);
     if (!method) return method.error();
-    bufferevent* bev = nullptr;
-    if (url->tls) {
-      SSL* ssl = SSL_new(m_ctx);
-      if (!ssl) return fail("TLS: " + openssl_errors());
-      if (!is_ip_literal(url->host)) {
-        SSL_set_tlsext_host_name(ssl, url->host.c_str());  // RFC 6066 SNI
-        if (m_opt.verify) SSL_set1_host(ssl, url->host.c_str());
-      } else if (m_opt.verify) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url->host.c_str());
-      }
-      bev = bufferevent_openssl_socket_new(m_loop.base(), -1, ssl, BUFFEREVENT_SSL_CONNECTING,
-                                           BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-      if (!bev) {
-        SSL_free(ssl);
-        return fail("TLS: cannot create connection");
-      }
-      // Many servers close without close_notify; the body length is checked by evhttp.
-      bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-      p.ssl = ssl;
-    } else {
-      bev = bufferevent_socket_new(m_loop.base(), -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-      if (!bev) return fail("cannot create connection");
-    }
+    auto made = make_bufferevent(p, *url);
+    if (!made) return made.error();
+    bufferevent* bev = *made;
     evdns_base* dns = is_ip_literal(url->host) ? nullptr : dns_base();
     p.conn = evhttp_connection_base_bufferevent_new(m_loop.base(), dns, bev, url->host.c_str(), url->port);
     if (!p.conn) {
@@ -170,6 +150,33 @@ class ClientImpl final : public Client {
       return fail("cannot send HTTP request to " + url->origin());  // evhttp freed req
     }
     return {};
+  }
+
+  // A plain socket, or a TLS one that checks the certificate against the URL's host.
+  Result<bufferevent*> make_bufferevent(Pending& p, const Url& url) {
+    if (!url.tls) {
+      bufferevent* bev = bufferevent_socket_new(m_loop.base(), -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+      if (!bev) return fail("cannot create connection");
+      return bev;
+    }
+    SSL* ssl = SSL_new(m_ctx);
+    if (!ssl) return fail("TLS: " + openssl_errors());
+    if (!is_ip_literal(url.host)) {
+      SSL_set_tlsext_host_name(ssl, url.host.c_str());  // RFC 6066 SNI
+      if (m_opt.verify) SSL_set1_host(ssl, url.host.c_str());
+    } else if (m_opt.verify) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str());
+    }
+    bufferevent* bev = bufferevent_openssl_socket_new(m_loop.base(), -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                                      BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    if (!bev) {
+      SSL_free(ssl);
+      return fail("TLS: cannot create connection");
+    }
+    // Many servers close without close_notify; the body length is checked by evhttp.
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    p.ssl = ssl;
+    return bev;
   }
 
   evdns_base* dns_base() {

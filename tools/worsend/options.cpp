@@ -72,6 +72,72 @@ Result<void> validate_device(DeviceArgs& d, bool is_set) {
   return {};
 }
 
+// serve's options as given, before they become Options.
+struct ServeText {
+  std::string device_rate = "10/60", caller_rate = "30/60";
+  std::int64_t deadline = 20000, max_deadline = 120000, retry_initial = 500, retry_max = 5000;
+};
+
+Result<void> finish_serve(Options& o, const ServeText& t) {
+  auto dr = RateLimit::parse(t.device_rate);
+  if (!dr) return fail("--device-rate: " + dr.message());
+  auto cr = RateLimit::parse(t.caller_rate);
+  if (!cr) return fail("--caller-rate: " + cr.message());
+  o.coordinator.device_rate = *dr;
+  o.coordinator.caller_rate = *cr;
+  if (t.deadline > t.max_deadline) return fail("--deadline must not exceed --max-deadline");
+  if (t.retry_initial > t.retry_max) return fail("--retry-initial must not exceed --retry-max");
+  o.coordinator.default_deadline = Duration{t.deadline};
+  o.limits.max_deadline = Duration{t.max_deadline};
+  o.coordinator.backoff = Backoff::Params{Duration{t.retry_initial}, Duration{t.retry_max}, 0.5};
+  for (const auto& l : o.listen) {
+    auto ep = net::Endpoint::parse(l);
+    if (!ep) return fail("--listen: " + ep.message());
+    if (ep->kind != net::Endpoint::Kind::unix_path && ep->kind != net::Endpoint::Kind::tcp) {
+      return fail("--listen: want unix:PATH or tcp:HOST:PORT, not " + l);
+    }
+  }
+  if (o.verbose == 1) o.log_level = "info";
+  if (o.verbose >= 2) o.log_level = "debug";
+  return {};
+}
+
+CLI::App* add_serve(CLI::App& app, Options& o, ServeText& st) {
+  auto* serve = app.add_subcommand("serve", "Take wake requests on stdin and --listen sockets and deliver them");
+  add_common(serve, o);
+  serve->add_option("--listen", o.listen, "Also take requests on unix:PATH or tcp:HOST:PORT (repeatable)");
+  serve->add_option("--device-rate", st.device_rate, "Wake signals per device, N/SECONDS or 0 (default 10/60)");
+  serve->add_option("--caller-rate", st.caller_rate, "Wake requests per caller, N/SECONDS or 0 (default 30/60)");
+  serve->add_option("--deadline", st.deadline, "Default deadline_ms of a request (default 20000)")
+      ->check(CLI::Range(100, 600000));
+  serve->add_option("--max-deadline", st.max_deadline, "Largest deadline_ms accepted (default 120000)")
+      ->check(CLI::Range(100, 600000));
+  serve->add_option("--max-rounds", o.coordinator.max_rounds, "Passes over a device's transports at most (default 3)")
+      ->check(CLI::Range(1, 20));
+  serve->add_option("--retry-initial", st.retry_initial, "First retry delay in ms, doubled per round (default 500)")
+      ->check(CLI::Range(10, 60000));
+  serve->add_option("--retry-max", st.retry_max, "Cap on the retry delay in ms (default 5000)")->check(CLI::Range(10, 600000));
+  serve->add_option("--ca-file", o.ca_file, "PEM CA bundle for https push endpoints (default: system store)")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--log-level", o.log_level, "error|warning|info|debug")
+      ->check(CLI::IsMember({"error", "warning", "info", "debug"}));
+  serve->add_flag("-v,--verbose", o.verbose, "More diagnostics on stderr (repeat for debug)");
+  return serve;
+}
+
+// --udp/--http/--exec in the order the command line gave them.
+std::vector<TransportKind> given_order(const CLI::App& sub) {
+  std::vector<TransportKind> order;
+  for (const CLI::Option* opt : sub.parse_order()) {
+    std::optional<TransportKind> k;
+    if (opt->get_name() == "--udp") k = TransportKind::udp;
+    if (opt->get_name() == "--http") k = TransportKind::http;
+    if (opt->get_name() == "--exec") k = TransportKind::exec;
+    if (k && std::find(order.begin(), order.end(), *k) == order.end()) order.push_back(*k);
+  }
+  return order;
+}
+
 }  // namespace
 
 ParseResult parse_options(int argc, char** argv) {
@@ -79,28 +145,8 @@ ParseResult parse_options(int argc, char** argv) {
   CLI::App app{"worsend - the WOR server: deliver wake signals to sleeping devices", "worsend"};
   app.set_version_flag("--version", k_version);
   app.require_subcommand(1, 1);
-  std::string device_rate = "10/60", caller_rate = "30/60";
-  std::int64_t deadline = 20000, max_deadline = 120000, retry_initial = 500, retry_max = 5000;
-
-  auto* serve = app.add_subcommand("serve", "Take wake requests on stdin and --listen sockets and deliver them");
-  add_common(serve, o);
-  serve->add_option("--listen", o.listen, "Also take requests on unix:PATH or tcp:HOST:PORT (repeatable)");
-  serve->add_option("--device-rate", device_rate, "Wake signals per device, N/SECONDS or 0 (default 10/60)");
-  serve->add_option("--caller-rate", caller_rate, "Wake requests per caller, N/SECONDS or 0 (default 30/60)");
-  serve->add_option("--deadline", deadline, "Default deadline_ms of a request (default 20000)")
-      ->check(CLI::Range(100, 600000));
-  serve->add_option("--max-deadline", max_deadline, "Largest deadline_ms accepted (default 120000)")
-      ->check(CLI::Range(100, 600000));
-  serve->add_option("--max-rounds", o.coordinator.max_rounds, "Passes over a device's transports at most (default 3)")
-      ->check(CLI::Range(1, 20));
-  serve->add_option("--retry-initial", retry_initial, "First retry delay in ms, doubled per round (default 500)")
-      ->check(CLI::Range(10, 60000));
-  serve->add_option("--retry-max", retry_max, "Cap on the retry delay in ms (default 5000)")->check(CLI::Range(10, 600000));
-  serve->add_option("--ca-file", o.ca_file, "PEM CA bundle for https push endpoints (default: system store)")
-      ->check(CLI::ExistingFile);
-  serve->add_option("--log-level", o.log_level, "error|warning|info|debug")
-      ->check(CLI::IsMember({"error", "warning", "info", "debug"}));
-  serve->add_flag("-v,--verbose", o.verbose, "More diagnostics on stderr (repeat for debug)");
+  ServeText st;
+  CLI::App* serve = add_serve(app, o, st);
 
   auto* device = app.add_subcommand("device", "Manage the devices worsend can wake");
   device->require_subcommand(1, 1);
@@ -156,38 +202,11 @@ ParseResult parse_options(int argc, char** argv) {
   if (o.db.empty()) o.db = default_db_path();
 
   if (o.command == Command::serve) {
-    auto dr = RateLimit::parse(device_rate);
-    if (!dr) return usage("--device-rate: " + dr.message());
-    auto cr = RateLimit::parse(caller_rate);
-    if (!cr) return usage("--caller-rate: " + cr.message());
-    o.coordinator.device_rate = *dr;
-    o.coordinator.caller_rate = *cr;
-    if (deadline > max_deadline) return usage("--deadline must not exceed --max-deadline");
-    if (retry_initial > retry_max) return usage("--retry-initial must not exceed --retry-max");
-    o.coordinator.default_deadline = Duration{deadline};
-    o.limits.max_deadline = Duration{max_deadline};
-    o.coordinator.backoff = Backoff::Params{Duration{retry_initial}, Duration{retry_max}, 0.5};
-    for (const auto& l : o.listen) {
-      auto ep = net::Endpoint::parse(l);
-      if (!ep) return usage("--listen: " + ep.message());
-      if (ep->kind != net::Endpoint::Kind::unix_path && ep->kind != net::Endpoint::Kind::tcp) {
-        return usage("--listen: want unix:PATH or tcp:HOST:PORT, not " + l);
-      }
-    }
-    if (o.verbose == 1) o.log_level = "info";
-    if (o.verbose >= 2) o.log_level = "debug";
+    if (auto v = finish_serve(o, st); !v) return usage(v.message());
   }
   if (o.command == Command::device_add || o.command == Command::device_set) {
     CLI::App* sub = o.command == Command::device_add ? add : set;
-    for (const CLI::Option* opt : sub->parse_order()) {
-      std::optional<TransportKind> k;
-      if (opt->get_name() == "--udp") k = TransportKind::udp;
-      if (opt->get_name() == "--http") k = TransportKind::http;
-      if (opt->get_name() == "--exec") k = TransportKind::exec;
-      if (k && std::find(o.device.given_order.begin(), o.device.given_order.end(), *k) == o.device.given_order.end()) {
-        o.device.given_order.push_back(*k);
-      }
-    }
+    o.device.given_order = given_order(*sub);
     if (auto v = validate_device(o.device, o.command == Command::device_set); !v) return usage(v.message());
   }
   if (o.command == Command::device_remove && !valid_device_id(o.device.id)) {

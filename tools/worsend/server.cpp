@@ -51,65 +51,16 @@ class Server {
   }
 
   int run() {
-    auto db = open_store(m_opt.db);
-    if (!db) return failure(db.message());
-    m_db = std::move(*db);
-    m_devices = std::make_unique<DeviceStore>(*m_db);
-    m_device_cache = std::make_unique<DeviceCache>(*m_devices, k_device_cache_ttl);
-    auto audit = AuditThread::start(m_opt.db);
-    if (!audit) return failure(audit.message());
-    m_audit = std::move(*audit);
-    http::ClientOptions ho;
-    ho.ca_file = m_opt.ca_file;
-    ho.user_agent = "sipwake-worsend/0.1";
-    auto client = http::Client::create(m_loop, ho);
-    if (!client) return failure(client.message());
-    m_transports = std::make_unique<Transports>(m_loop, std::move(*client),
-                                                [this](JobId j, unsigned a, const AttemptResult& r) {
-                                                  apply(m_coord->attempt_done(j, a, r));
-                                                });
-    m_coord = std::make_unique<Coordinator>(
-        m_loop.clock(), m_opt.coordinator,
-        [this](const std::string& id) -> std::optional<Device> {
-          auto d = m_device_cache->get(id, m_loop.now());
-          if (!d) {
-            m_log.error("device lookup: " + d.message());
-            return std::nullopt;
-          }
-          return *d;
-        },
-        last_job_id(*m_db) + 1);
-    restore_rate_limits();
+    if (auto opened = open_state(); !opened) return failure(opened.message());
     m_tick = std::make_unique<ev::Timer>(m_loop, [this] { apply(m_coord->tick()); });
     m_handover = std::make_unique<ev::Timer>(m_loop, [this] { hand_over(); });
     std::signal(SIGPIPE, SIG_IGN);
     m_sigterm = std::make_unique<ev::SignalWatch>(m_loop, SIGTERM, [this] { stop("SIGTERM"); });
     m_sigint = std::make_unique<ev::SignalWatch>(m_loop, SIGINT, [this] { stop("SIGINT"); });
-
-    json listening = json::array();
-    for (const auto& l : m_opt.listen) {
-      auto ep = net::Endpoint::parse(l);
-      auto srv = net::LineServer::listen(m_loop, *ep, [this](std::string_view line, std::shared_ptr<net::ReplyChannel> ch) {
-        on_line(line, std::move(ch));
-      });
-      if (!srv) return failure(srv.message());
-      listening.push_back((*srv)->endpoint().to_string());
-      m_servers.push_back(std::move(*srv));
-    }
-    if (watchable_stdin()) {
-      ev::LineReader::Handlers h;
-      h.on_line = [this](std::string_view line) { on_line(line, nullptr); };
-      h.on_overflow = [this] { m_events.reply({{"id", nullptr}, {"ok", false}, {"error", "request line too long"}}); };
-      h.on_eof = [this] {
-        m_stdin_eof = true;
-        maybe_finish();
-      };
-      m_stdin = std::make_unique<ev::LineReader>(m_loop, STDIN_FILENO, std::move(h));
-    } else if (m_servers.empty()) {
-      return failure("nothing to serve: stdin is not a pipe or terminal and no --listen was given");
-    }
-    emit("serve.started", {{"listen", listening}, {"db", m_db->path()}},
-         "worsend: serving" + (listening.empty() ? std::string(" stdin") : " " + listening.dump()));
+    auto listening = open_inputs();
+    if (!listening) return failure(listening.message());
+    emit("serve.started", {{"listen", *listening}, {"db", m_db->path()}},
+         "worsend: serving" + (listening->empty() ? std::string(" stdin") : " " + listening->dump()));
     rearm();
     if (!m_done) m_loop.run();
     // Shutting down already: a second TERM (e.g. timeout(1) signalling its whole group)
@@ -123,6 +74,66 @@ class Server {
   }
 
  private:
+  // The database, the audit writer, the transports and the coordinator.
+  Result<void> open_state() {
+    auto db = open_store(m_opt.db);
+    if (!db) return db.error();
+    m_db = std::move(*db);
+    m_devices = std::make_unique<DeviceStore>(*m_db);
+    m_device_cache = std::make_unique<DeviceCache>(*m_devices, k_device_cache_ttl);
+    auto audit = AuditThread::start(m_opt.db);
+    if (!audit) return audit.error();
+    m_audit = std::move(*audit);
+    http::ClientOptions ho;
+    ho.ca_file = m_opt.ca_file;
+    ho.user_agent = "sipwake-worsend/0.1";
+    auto client = http::Client::create(m_loop, ho);
+    if (!client) return client.error();
+    m_transports = std::make_unique<Transports>(
+        m_loop, std::move(*client),
+        [this](JobId j, unsigned a, const AttemptResult& r) { apply(m_coord->attempt_done(j, a, r)); });
+    m_coord = std::make_unique<Coordinator>(
+        m_loop.clock(), m_opt.coordinator,
+        [this](const std::string& id) -> std::optional<Device> {
+          auto d = m_device_cache->get(id, m_loop.now());
+          if (!d) {
+            m_log.error("device lookup: " + d.message());
+            return std::nullopt;
+          }
+          return *d;
+        },
+        last_job_id(*m_db) + 1);
+    restore_rate_limits();
+    return {};
+  }
+
+  // The --listen sockets and stdin; returns the endpoints listened on.
+  Result<json> open_inputs() {
+    json listening = json::array();
+    for (const auto& l : m_opt.listen) {
+      auto ep = net::Endpoint::parse(l);
+      auto srv = net::LineServer::listen(m_loop, *ep, [this](std::string_view line, std::shared_ptr<net::ReplyChannel> ch) {
+        on_line(line, std::move(ch));
+      });
+      if (!srv) return srv.error();
+      listening.push_back((*srv)->endpoint().to_string());
+      m_servers.push_back(std::move(*srv));
+    }
+    if (watchable_stdin()) {
+      ev::LineReader::Handlers h;
+      h.on_line = [this](std::string_view line) { on_line(line, nullptr); };
+      h.on_overflow = [this] { m_events.reply({{"id", nullptr}, {"ok", false}, {"error", "request line too long"}}); };
+      h.on_eof = [this] {
+        m_stdin_eof = true;
+        maybe_finish();
+      };
+      m_stdin = std::make_unique<ev::LineReader>(m_loop, STDIN_FILENO, std::move(h));
+    } else if (m_servers.empty()) {
+      return fail("nothing to serve: stdin is not a pipe or terminal and no --listen was given");
+    }
+    return listening;
+  }
+
   int failure(const std::string& msg) {
     m_log.error(msg);
     return k_exit_failure;
