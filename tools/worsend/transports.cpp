@@ -78,16 +78,19 @@ void Transports::abort(JobId job, unsigned attempt) {
 
 void Transports::start_udp(const AttemptInfo& a, Active& act) {
   Key key{a.job, a.attempt};
-  auto ep = net::Endpoint::parse(a.transport.target);
-  if (!ep) return finish_later(key, {false, "natkeep endpoint: " + ep.message(), std::nullopt});
-  std::string name = ep->to_string();
-  Natkeep& nk = m_natkeep[name];
-  if (!nk.client) {
+  // One connection per control endpoint, keyed by the text as configured.
+  const std::string& name = a.transport.target;
+  auto found = m_natkeep.find(name);
+  if (found == m_natkeep.end()) {
+    auto ep = net::Endpoint::parse(name);
+    if (!ep) return finish_later(key, {false, "natkeep endpoint: " + ep.message(), std::nullopt});
     net::LineClient::Handlers h;
     h.on_line = [this, name](std::string_view line) { on_natkeep_line(name, line); };
     h.on_closed = [this, name](const std::string& why) { on_natkeep_closed(name, why); };
-    nk.client = std::make_unique<net::LineClient>(m_loop, *ep, std::move(h));
+    found = m_natkeep.emplace(name, Natkeep{}).first;
+    found->second.client = std::make_unique<net::LineClient>(m_loop, *ep, std::move(h));
   }
+  Natkeep& nk = found->second;
   act.natkeep = name;
   act.natkeep_id = "worsend-" + std::to_string(a.job) + "." + std::to_string(a.attempt);
   auto timeout = std::clamp<std::int64_t>(a.transport.timeout.count(), 100, 600'000);
