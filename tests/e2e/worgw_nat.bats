@@ -107,8 +107,8 @@ EOF
     local seq
     seq=$(grep -xE 'wake\.requested|wake\.confirmed|device\.online|call\.connected|call\.answered' <<<"$output" |
         tr '\n' ' ')
-    [[ $seq == "wake.requested wake.confirmed "*"call.answered " ]] || { echo "order: $seq" >&2; false; }
-    [[ $seq == *device.online* && $seq == *call.connected* ]]
+    [[ $seq == "wake.requested wake.confirmed device.online call.connected call.answered " ]] ||
+        { echo "order: $seq" >&2; false; }
     worgw_event call.responded | jq -e '.wake_to_ring_ms > 0 and .wake_to_ring_ms < 20000'
     worgw_event call.connected | jq -e '.wake_to_connect_ms > 0'
     # worsend's audit trail: a udp wake for this call, confirmed.
