@@ -90,11 +90,15 @@ int main(int argc, char** argv) {
   // Precompute every datagram: the generator must not be the bottleneck.
   double t_build = now_s();
   // One contiguous arena, sent in order: the generator's memory walk stays sequential.
+  // Every transaction ID of this run starts with the same 4 random bytes, so answers
+  // left over from an earlier run (same source ports) are not counted.
+  auto nonce = stun::MessageBuilder::random_transaction_id();
   std::vector<std::uint8_t> arena;
   std::vector<std::pair<std::size_t, std::size_t>> packets(n);
   arena.reserve(n * 104);
   for (std::uint64_t i = 0; i < n; ++i) {
     auto txid = stun::MessageBuilder::random_transaction_id();
+    std::copy(nonce.begin(), nonce.begin() + 4, txid.begin());
     Bytes p;
     if (plain) {
       stun::MessageBuilder b(stun::Class::request, stun::method::binding, txid);
@@ -156,9 +160,12 @@ int main(int argc, char** argv) {
           msgs[j].msg_hdr.msg_iovlen = 1;
         }
         int got = recvmmsg(p.fd, msgs, k_batch, MSG_DONTWAIT, nullptr);
-        if (got > 0) {
-          answered += static_cast<std::uint64_t>(got);
-          last_answer = now_s();
+        for (int j = 0; j < got; ++j) {
+          const std::uint8_t* b = rbuf.data() + j * 256;
+          if (msgs[j].msg_len >= 20 && std::memcmp(b + 8, nonce.data(), 4) == 0) {
+            ++answered;
+            last_answer = now_s();
+          }
         }
       }
     } else if (now_s() - last_answer > 0.3) {
