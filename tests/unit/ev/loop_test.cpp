@@ -61,8 +61,8 @@ TEST(LineReader, SplitsLinesStripsCrAndReportsEofWithTheLastPartialLine) {
                   eof = true;
                   loop.stop();
                 }});
-  std::string data = "reregister\r\n{\"op\":\"status\"}\nlast";
-  ASSERT_EQ(::write(fds[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  static constexpr char k_data[] = "reregister\r\n{\"op\":\"status\"}\nlast";
+  ASSERT_EQ(::write(fds[1], k_data, sizeof k_data - 1), static_cast<ssize_t>(sizeof k_data - 1));
   ::close(fds[1]);
   Timer watchdog(loop, [&] { loop.stop(); });
   watchdog.arm(Duration{2000});
@@ -82,7 +82,8 @@ TEST(LineReader, OversizedLineIsReportedAndSkippedNotDelivered) {
   int overflows = 0;
   LineReader r(loop, fds[0], {[&](std::string_view l) { lines.emplace_back(l); }, [&] { ++overflows; }, [&] { loop.stop(); }},
                16);
-  std::string data = std::string(100, 'x') + "\nok\n";
+  std::vector<char> data(100, 'x');
+  for (char c : std::string_view("\nok\n")) data.push_back(c);
   ASSERT_EQ(::write(fds[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
   ::close(fds[1]);
   Timer watchdog(loop, [&] { loop.stop(); });
