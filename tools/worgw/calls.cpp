@@ -23,11 +23,12 @@ constexpr const char* k_retry_after = "120";
 
 }  // namespace
 
+// Memory matters here (10,000 held calls): the INVITE itself lives once, in its server
+// transaction, and a relayed INVITE is kept as the bytes sent, parsed again only for
+// the rare ACK, CANCEL or BYE built from it.
 struct CallManager::Call {
-  explicit Call(sip::Message inv) : invite(std::move(inv)) {}
   std::uint64_t key = 0;
   txn::ServerLayer::Id server = 0;
-  sip::Message invite;
   std::string subscriber;
   std::string to_tag;
   WakeRecord timeline;
@@ -36,8 +37,7 @@ struct CallManager::Call {
   std::unique_ptr<ev::Timer> wait_timer;
   // Relaying:
   std::string branch;
-  std::optional<sip::Message> relayed;
-  std::string relayed_wire;
+  std::string relayed_wire;  // the relayed INVITE as sent ("" = none)
   net::Address device;
   std::optional<txn::InviteClient> client;
   std::unique_ptr<ev::Timer> client_timer;
@@ -76,9 +76,18 @@ nlohmann::json CallManager::call_fields(const Call& c) const {
   return {{"call_id", c.timeline.call_id}, {"subscriber", c.subscriber}, {"caller", c.timeline.caller}};
 }
 
+std::optional<sip::Message> CallManager::relayed_of(const std::string& wire) {
+  if (wire.empty()) return std::nullopt;
+  auto m = sip::Message::parse(wire);
+  if (!m) return std::nullopt;
+  return std::move(*m);
+}
+
 void CallManager::respond(Call& c, int status, std::string_view reason,
                           const std::vector<std::pair<std::string, std::string>>& extra) {
-  auto resp = local_response(c.invite, status, c.to_tag, reason);
+  const sip::Message* invite = m_ctx.server.request(c.server);
+  if (!invite) return;
+  auto resp = local_response(*invite, status, c.to_tag, reason);
   if (!resp) return;
   for (const auto& [k, v] : extra) resp->add_header(k, v);
   (void)m_ctx.server.respond(c.server, *resp);
@@ -87,7 +96,7 @@ void CallManager::respond(Call& c, int status, std::string_view reason,
 void CallManager::on_invite(txn::ServerLayer::Id id, const sip::Message& invite) {
   // RFC 3261 16.2: a proxy answers 100 at once so the caller stops retransmitting.
   (void)m_ctx.server.respond(id, 100);
-  auto call = std::make_unique<Call>(invite.clone());
+  auto call = std::make_unique<Call>();
   Call& c = *call;
   c.key = m_next++;
   c.server = id;
@@ -229,15 +238,16 @@ void CallManager::connect(Call& c, const Online& device) {
 }
 
 void CallManager::relay(Call& c, const Online& device) {
-  if (c.relayed && c.client) orphan(c);  // the suspect leg the phone never answered
+  if (!c.relayed_wire.empty() && c.client) orphan(c);  // the suspect leg the phone never answered
   c.phase = Call::Phase::relaying;
   c.suspect = false;
   c.got_response = false;
   c.branch = std::string(k_branch_prefix) + random_hex(8);
   c.device = device.flow;
   auto target = *sip::Uri::parse(device.binding.contact);
-  c.relayed = relayed_invite(c.invite, target, m_ctx.self, c.branch);
-  c.relayed_wire = c.relayed->to_string();
+  const sip::Message* invite = m_ctx.server.request(c.server);
+  if (!invite) return;
+  c.relayed_wire = relayed_invite(*invite, target, m_ctx.self, c.branch).to_string();
   // The INVITE leaves from the socket the REGISTER arrived on, to the address it came
   // from (received/rport): the only way through the device's NAT.
   auto sent = m_ctx.transport.send(c.device, c.relayed_wire);
@@ -295,8 +305,8 @@ void CallManager::on_dead_binding(std::uint64_t key) {
 
 void CallManager::orphan(Call& c) {
   // A leg we no longer want: CANCEL it once it rings, tear down an answer it sends.
-  auto o = std::make_unique<Orphan>(Orphan{std::move(*c.relayed), c.device, false, nullptr});
-  c.relayed.reset();
+  auto o = std::make_unique<Orphan>(Orphan{std::move(c.relayed_wire), c.device, false, nullptr});
+  c.relayed_wire.clear();
   c.client.reset();
   c.client_timer.reset();
   std::string branch = c.branch;
@@ -310,17 +320,19 @@ bool CallManager::on_orphan_response(const std::string& branch, const sip::Messa
   auto it = m_orphans.find(branch);
   if (it == m_orphans.end()) return false;
   Orphan& o = *it->second;
+  auto relayed = relayed_of(o.relayed_wire);
+  if (!relayed) return true;
   int status = response.status();
   if (status < 200) {
     if (!o.cancelled) {
       o.cancelled = true;
-      (void)m_cancels.send(m_ctx.transport, o.device, cancel_for(o.relayed), {nullptr, nullptr});
+      (void)m_cancels.send(m_ctx.transport, o.device, cancel_for(*relayed), {nullptr, nullptr});
     }
     return true;
   }
   // RFC 3261 17.1.1.3 / 13.2.2.4: ACK every final answer; an unwanted 2xx dialog is ended with BYE.
-  (void)m_ctx.transport.send(o.device, ack_for(o.relayed, response).to_string());
-  if (status < 300) (void)m_ctx.transport.send(o.device, bye_for(o.relayed, response).to_string());
+  (void)m_ctx.transport.send(o.device, ack_for(*relayed, response).to_string());
+  if (status < 300) (void)m_ctx.transport.send(o.device, bye_for(*relayed, response).to_string());
   return true;
 }
 
@@ -352,16 +364,21 @@ bool CallManager::on_response(const sip::Message& response) {
                       c->subscriber + "'s phone answered late; relaying after all");
   }
   txn::Step s = c->client->on_response(status, m_ctx.loop.now());
-  if (s.send_ack && c->relayed) (void)m_ctx.transport.send(c->device, ack_for(*c->relayed, response).to_string());
+  if (s.send_ack) {
+    if (auto relayed = relayed_of(c->relayed_wire)) {
+      (void)m_ctx.transport.send(c->device, ack_for(*relayed, response).to_string());
+    }
+  }
   if (c->phase != Call::Phase::relaying) {
     // The call went another way (waking, or already answered by us): this leg is
     // unwanted. Cancel it once it rings; end an answer it sends anyway.
-    if (c->relayed && status < 200 && !c->cancel_sent) {
+    auto relayed = relayed_of(c->relayed_wire);
+    if (relayed && status < 200 && !c->cancel_sent) {
       c->cancel_sent = true;
-      (void)m_cancels.send(m_ctx.transport, c->device, cancel_for(*c->relayed), {nullptr, nullptr});
-    } else if (c->relayed && status >= 200 && status < 300) {
-      (void)m_ctx.transport.send(c->device, ack_for(*c->relayed, response).to_string());
-      (void)m_ctx.transport.send(c->device, bye_for(*c->relayed, response).to_string());
+      (void)m_cancels.send(m_ctx.transport, c->device, cancel_for(*relayed), {nullptr, nullptr});
+    } else if (relayed && status >= 200 && status < 300) {
+      (void)m_ctx.transport.send(c->device, ack_for(*relayed, response).to_string());
+      (void)m_ctx.transport.send(c->device, bye_for(*relayed, response).to_string());
     }
   } else {
     if (!c->got_response) {
@@ -416,10 +433,11 @@ void CallManager::on_cancel(txn::ServerLayer::Id cancel_id, txn::ServerLayer::Id
     return;
   }
   // Relaying: pass the CANCEL on (RFC 3261 16.10); the device's 487 comes back through us.
-  if (c->relayed && !c->cancel_sent) {
+  auto relayed = relayed_of(c->relayed_wire);
+  if (relayed && !c->cancel_sent) {
     c->cancel_sent = true;
     m_ctx.events.emit("call.cancelled", call_fields(*c), c->timeline.caller + " cancelled");
-    (void)m_cancels.send(m_ctx.transport, c->device, cancel_for(*c->relayed), {nullptr, nullptr});
+    (void)m_cancels.send(m_ctx.transport, c->device, cancel_for(*relayed), {nullptr, nullptr});
   }
 }
 

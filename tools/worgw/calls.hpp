@@ -70,6 +70,7 @@ class CallManager {
   };
 
   Call* find(std::uint64_t key);
+  static std::optional<sip::Message> relayed_of(const std::string& wire);
   void respond(Call& c, int status, std::string_view reason = {}, const std::vector<std::pair<std::string, std::string>>& extra = {});
   void hold_for_wake(Call& c);
   void request_wake(const std::string& subscriber, Call& first);
@@ -96,7 +97,7 @@ class CallManager {
   std::map<std::string, WakeGroup> m_groups;
   /// INVITE legs given up for a newer one (the phone logged in again elsewhere).
   struct Orphan {
-    sip::Message relayed;
+    std::string relayed_wire;
     net::Address device;
     bool cancelled = false;
     std::unique_ptr<ev::Timer> expiry;
