@@ -104,8 +104,10 @@ start_serve() {
         <<<"$(grep serve.ready "$TMP/serve.out")"
     [[ $SERVE_ADDR =~ ^127\.0\.0\.1:[1-9][0-9]*$ ]]
     kill -TERM "${PIDS[0]}"
-    run wait "${PIDS[0]}"
-    [ "$status" -eq 0 ]
+    local rc=0
+    wait "${PIDS[0]}" || rc=$?
+    echo "exit status $rc"
+    [ "$rc" -eq 0 ]
 }
 
 @test "serve answers control requests on stdin with one JSON reply per line, errors included" {

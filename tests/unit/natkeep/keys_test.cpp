@@ -1,4 +1,6 @@
 #include "keys.hpp"
+#include "keys_db.hpp"
+#include "sipwake/db/database.hpp"
 
 #include <gtest/gtest.h>
 
@@ -55,6 +57,33 @@ TEST(NatkeepKeys, MissingKeyFileIsAOneLineError) {
   auto r = load_key_file("/nonexistent/key");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.message().find('\n'), std::string::npos);
+}
+
+TEST(NatkeepKeysDb, CreatesTheSchemaAndReadsDevicesAddedLater) {
+  char path[] = "/tmp/natkeep-keysdb-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::remove(path);
+  std::size_t n = 99;
+  auto r = load_keys_db(path, [&](std::string_view, const DeviceKey&) {});
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(*r, 0u);
+  {
+    auto d = db::Database::open(path);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ((*d)->user_version(), k_keys_db_version);
+    ASSERT_TRUE((*d)->exec("INSERT INTO devices (id, key) VALUES ('dev1', '" + std::string(64, 'c') + "')").ok());
+  }
+  std::map<std::string, DeviceKey> got;
+  r = load_keys_db(path, [&](std::string_view id, const DeviceKey& k) { got[std::string(id)] = k; });
+  ASSERT_TRUE(r.ok()) << r.message();
+  n = *r;
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(got["dev1"].bytes[0], 0xcc);
+  std::remove(path);
+  std::remove((std::string(path) + "-wal").c_str());
+  std::remove((std::string(path) + "-shm").c_str());
 }
 
 }  // namespace
