@@ -59,6 +59,7 @@ void Keeper::enter(Phase p, const char* why) {
 
 void Keeper::start(std::vector<Outgoing>& out) {
   m_last_confirm = m_clock.now();
+  m_last_explore = m_last_confirm;
   send_keepalive(out);
 }
 
@@ -101,13 +102,22 @@ void Keeper::schedule_next() {
   if (can_trial) {
     Duration gap = m_search.next_trial();
     m_recheck_trial = false;
-    if (gap.count() == 0 && now - m_last_confirm >= interval() * m_recheck_every) {
-      // Steady state: try the smallest gap seen failing. NATs often keep established
-      // holes longer than new ones (Linux: udp_timeout_stream once a flow is over 2 s
-      // old), so an early failure may no longer hold; if it passes, the search resumes
-      // upward. If it fails, little is lost: it is within 5 % of the confirmed lifetime.
-      gap = m_search.upper().count() != 0 ? m_search.upper() : m_search.lower();
+    m_confirm_trial = false;
+    if (gap.count() == 0 && now - m_last_confirm >= interval() * m_cfg.recheck_every) {
+      // Steady state, downward: confirm the hole still outlives the confirmed gap. It
+      // costs nothing when it does (the trial replaces a keepalive), and it is the only
+      // way to notice a shorter timeout on a NAT that re-opens holes on the same port.
+      gap = m_search.lower();
       m_last_confirm = now;
+      m_confirm_trial = true;
+    } else if (gap.count() == 0 && m_search.upper().count() != 0 &&
+               now - m_last_explore >= interval() * m_recheck_every) {
+      // Steady state, upward: try the smallest gap seen failing. NATs often keep
+      // established holes longer than new ones (Linux: udp_timeout_stream once a flow
+      // is over 2 s old), so an early failure may no longer hold; if it passes, the
+      // search resumes upward. If it fails, it costs the hole once; then wait longer.
+      gap = m_search.upper();
+      m_last_explore = now;
       m_recheck_trial = true;
     }
     if (gap.count() != 0) {
@@ -192,7 +202,12 @@ void Keeper::on_keepalive_answer(const Message& m) {
 
 void Keeper::on_trial_result(bool alive, std::vector<Outgoing>& out) {
   bool was_converged = m_search.converged();
-  m_search.record(m_trial_gap, alive);
+  if (m_confirm_trial && !alive) {
+    m_search.restart_below(m_trial_gap);  // the NAT shortened its timeout
+  } else {
+    m_search.record(m_trial_gap, alive);
+  }
+  m_confirm_trial = false;
   if (m_recheck_trial) {
     // A failed re-test cost the hole once; wait twice as long before the next (up to
     // 32x), so a NAT that never changes costs a few mapping changes a day, not an hour.
@@ -204,7 +219,8 @@ void Keeper::on_trial_result(bool alive, std::vector<Outgoing>& out) {
           {"upper_ms", ms(m_search.upper())}},
          "");
   if (m_search.converged() && !was_converged) {
-    m_last_confirm = m_clock.now();  // the steady-state re-test clock starts now
+    m_last_confirm = m_clock.now();  // the steady-state re-test clocks start now,
+    m_last_explore = m_last_confirm + interval() * (m_cfg.recheck_every / 2);  // staggered
     m_emit("lifetime.measured",
            {{"lower_ms", ms(m_search.lower())}, {"upper_ms", ms(m_search.upper())},
             {"interval_ms", ms(interval())}},

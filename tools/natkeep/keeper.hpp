@@ -79,7 +79,8 @@ class Keeper {
   TimePoint m_deadline{};
   TimePoint m_sent_at{};           ///< first transmission of the current request
   TimePoint m_last_traffic{};      ///< last answer through the main mapping
-  TimePoint m_last_confirm{};      ///< last steady-state lifetime confirmation
+  TimePoint m_last_confirm{};      ///< last steady-state re-test at the lower bound
+  TimePoint m_last_explore{};      ///< last steady-state re-test at the upper bound
   Duration m_retx_gap{250};
   Duration m_trial_gap{0};
   Bytes m_request;
@@ -89,8 +90,9 @@ class Keeper {
   unsigned m_failures = 0;
   bool m_lost = false;
   bool m_trial_failed = false;     ///< the current keepalive follows a failed trial
-  bool m_recheck_trial = false;    ///< the current trial is a steady-state re-test
-  unsigned m_recheck_every = 0;    ///< intervals between re-tests; doubles while they fail
+  bool m_recheck_trial = false;    ///< the current trial re-tests the upper bound
+  bool m_confirm_trial = false;    ///< the current trial re-tests the lower bound
+  unsigned m_recheck_every = 0;    ///< intervals between upper re-tests; doubles while they fail
   unsigned m_warmup = 0;           ///< plain keepalives owed to a re-opened hole before a trial
   bool m_trials_unsupported = false;
   stun::TransportAddress m_mapped;

@@ -23,8 +23,11 @@ class LifetimeSearch {
   void record(Duration gap, bool alive);
   /// The mapping changed under a normal keepalive at `interval`: the lifetime is shorter.
   void fell_back(Duration interval);
-  /// Forget the upper bound so a later search may look above it again.
-  void reopen() { m_hi = Duration{0}; }
+  /// A re-test of the confirmed gap failed: that evidence is stale. Search again below it.
+  void restart_below(Duration gap) {
+    m_lo = Duration{0};
+    m_hi = gap;
+  }
   bool converged() const { return next_trial() == Duration{0}; }
   /// Keepalive interval: below the confirmed lifetime by a margin of 10 % (at least 1 s).
   Duration interval() const;
