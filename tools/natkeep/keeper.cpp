@@ -145,6 +145,10 @@ void Keeper::on_datagram(std::uint8_t sock, const TransportAddress& from,
     if (sock == 0) on_wake(from, m, out);
     return;
   }
+  if (m.method() == method::binding && m.cls() == Class::error) {
+    on_error_answer(sock, m, out);
+    return;
+  }
   if (m.method() != method::binding || m.cls() != Class::success) return;
   if (m.transaction_id() != m_txid || !authentic_answer(m)) return;
   if (m_phase == Phase::keepalive && sock == 0) {
@@ -164,7 +168,29 @@ void Keeper::on_datagram(std::uint8_t sock, const TransportAddress& from,
   }
 }
 
+void Keeper::on_error_answer(std::uint8_t sock, const Message& m, std::vector<Outgoing>& out) {
+  // 438 with NATKEEP-COUNTER: our counter is behind the server's (a clock that went
+  // back). Only an answer to our own transaction, signed with our key, counts, and
+  // only once per request, so a stale answer cannot make us loop.
+  if (m.transaction_id() != m_txid || m_counter_resynced) return;
+  if (check_message_integrity_sha256(m, m_cfg.key.span()) != Integrity::ok) return;
+  auto code = m.error_code();
+  auto theirs = m.u64(attr::natkeep_counter);
+  if (!code || code->code != 438 || !theirs || *theirs < m_counter) return;
+  m_counter = *theirs;
+  m_counter_resynced = true;
+  m_emit("counter.resynced", {{"counter", *theirs}, {"server", m_cfg.server.to_string()}},
+         "keepalive counter was behind the server's; resynchronised");
+  (void)sock;  // the answer comes back to whichever socket sent the request
+  if (m_phase == Phase::trial) {
+    send_trial(out);
+  } else if (m_phase == Phase::keepalive) {
+    send_keepalive(out);
+  }
+}
+
 void Keeper::on_keepalive_answer(const Message& m) {
+  m_counter_resynced = false;
   TransportAddress now_mapped = *m.xor_mapped_address();
   m_last_traffic = m_clock.now();
   m_failures = 0;

@@ -63,6 +63,7 @@ class Keeper {
   void send_trial(std::vector<Outgoing>& out);
   void schedule_next();
   void on_keepalive_answer(const stun::Message& m);
+  void on_error_answer(std::uint8_t sock, const stun::Message& m, std::vector<Outgoing>& out);
   void on_trial_result(bool alive, std::vector<Outgoing>& out);
   void on_wake(const stun::TransportAddress& from, const stun::Message& m, std::vector<Outgoing>& out);
   bool authentic_answer(const stun::Message& m) const;
@@ -92,6 +93,7 @@ class Keeper {
   bool m_trial_failed = false;     ///< the current keepalive follows a failed trial
   bool m_recheck_trial = false;    ///< the current trial re-tests the upper bound
   bool m_confirm_trial = false;    ///< the current trial re-tests the lower bound
+  bool m_counter_resynced = false; ///< adopted the server's counter since the last answer
   unsigned m_recheck_every = 0;    ///< intervals between upper re-tests; doubles while they fail
   unsigned m_warmup = 0;           ///< plain keepalives owed to a re-opened hole before a trial
   bool m_trials_unsupported = false;

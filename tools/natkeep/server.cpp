@@ -105,6 +105,7 @@ bool Server::on_keepalive(std::uint8_t local, const TransportAddress& from, cons
   bool retransmission = *counter == e->counter && tag == e->last_tag;
   if (*counter <= e->counter && !retransmission) {
     reject(from, device, "replay");
+    stale_counter(from, m, *e, out);
     return false;
   }
   ++m_stats.keepalives;
@@ -144,6 +145,22 @@ bool Server::on_keepalive(std::uint8_t local, const TransportAddress& from, cons
   b.add_fingerprint();
   out.push_back(Outgoing{local, dest, std::move(b).take()});
   return true;
+}
+
+void Server::stale_counter(const TransportAddress& from, const Message& m, const DeviceEntry& e,
+                           std::vector<Outgoing>& out) {
+  // A genuine device whose counter fell behind (its clock went back across a restart)
+  // would be refused for good; tell it the counter to beat, signed with its key so
+  // nobody else can push it forward. The sender is not authenticated as *this*
+  // exchange's source (it may be a replay), so the answer stays smaller than the
+  // request: no reason phrase, no FINGERPRINT.
+  if (m_guard.exhausted(from, m_clock.now())) return;
+  MessageBuilder b(Class::error, method::binding, m.transaction_id());
+  b.add_error(438, "");
+  b.add_u64(attr::natkeep_counter, e.counter);
+  b.add_message_integrity_sha256(e.key.span());
+  if (b.size() > m.bytes().size()) return;
+  out.push_back(Outgoing{0, from, std::move(b).take()});
 }
 
 void Server::on_anonymous(std::uint8_t local, const TransportAddress& from, const Message& m,

@@ -73,6 +73,8 @@ class Server {
   void on_anonymous(std::uint8_t local, const stun::TransportAddress& from, const stun::Message& m,
                     std::vector<Outgoing>& out);
   void on_wake_ack(const stun::TransportAddress& from, const stun::Message& m);
+  void stale_counter(const stun::TransportAddress& from, const stun::Message& m, const DeviceEntry& e,
+                     std::vector<Outgoing>& out);
   void reject(const stun::TransportAddress& from, std::string_view device, const char* why);
   void request_wake(const nlohmann::json& req, ReplyFn reply, std::vector<Outgoing>& out);
   nlohmann::json binding_json(std::string_view device) const;

@@ -186,6 +186,39 @@ TEST_F(KeeperFixture, AnswerSignedWithAnotherKeyIsIgnored) {
   EXPECT_EQ(rec.count("mapping.changed"), 0u);
 }
 
+TEST_F(KeeperFixture, CounterBehindTheServersIsResynchronisedFromASigned438Once) {
+  Keeper::Config c;
+  c.device = "dev1";
+  c.key = key('a');
+  c.server = server;
+  c.auto_interval = false;
+  Keeper k(c, clock, [this] { return wall; }, rec.fn(), {});
+  std::vector<Outgoing> sent;
+  k.start(sent);
+  ASSERT_EQ(sent.size(), 1u);
+  auto req = Message::parse(sent[0].data);
+  ASSERT_TRUE(req.ok());
+  std::uint64_t ours = *req->u64(attr::natkeep_counter);
+  auto stale = [&](char signer, const TransactionId& txid) {
+    MessageBuilder b(Class::error, method::binding, txid);
+    b.add_error(438, "");
+    b.add_u64(attr::natkeep_counter, ours + 1'000'000);
+    b.add_message_integrity_sha256(key(signer).span());
+    return b.bytes();
+  };
+  std::vector<Outgoing> again;
+  k.on_datagram(0, server, stale('b', req->transaction_id()), again);  // forged: ignored
+  EXPECT_TRUE(again.empty());
+  k.on_datagram(0, server, stale('a', req->transaction_id()), again);
+  ASSERT_EQ(again.size(), 1u);
+  auto retry = Message::parse(again[0].data);
+  EXPECT_GT(*retry->u64(attr::natkeep_counter), ours + 1'000'000);
+  EXPECT_EQ(rec.count("counter.resynced"), 1u);
+  std::vector<Outgoing> loop;
+  k.on_datagram(0, server, stale('a', retry->transaction_id()), loop);  // once per answer
+  EXPECT_TRUE(loop.empty());
+}
+
 TEST_F(KeeperFixture, VerifiedWakeIsAcknowledgedAndRunsTheHookOnceReplaysDoNot) {
   make(false);
   auto txid = MessageBuilder::random_transaction_id();
