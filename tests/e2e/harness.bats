@@ -346,7 +346,5 @@ XML
     [[ $(sipp_uas_sent_count 200) -eq 2 ]]
 }
 
-@test "no Kamailio or SIPp started by this run is left running" {
-    run e2e_leftovers
-    assert_output ''
-}
+# Whether anything outlived the suite is checked by scripts/test after every Bats file
+# has finished: with bats --jobs, other tests' peers are legitimately alive here.
