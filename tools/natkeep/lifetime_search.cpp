@@ -38,7 +38,9 @@ Duration LifetimeSearch::interval() const {
     Duration guess = m_hi.count() != 0 ? m_hi / 2 : m_p.start;
     return std::max(m_p.min, guess);
   }
-  Duration margin = std::max(Duration{1000}, m_lo / 10);
+  // 10 % covers timer slack and a NAT that rounds its timeout down; the floor covers
+  // scheduling jitter on very short lifetimes.
+  Duration margin = std::max(Duration{300}, m_lo / 10);
   return std::max(m_p.min, m_lo - margin);
 }
 

@@ -29,7 +29,7 @@ class LifetimeSearch {
     m_hi = gap;
   }
   bool converged() const { return next_trial() == Duration{0}; }
-  /// Keepalive interval: below the confirmed lifetime by a margin of 10 % (at least 1 s).
+  /// Keepalive interval: below the confirmed lifetime by a margin of 10 % (at least 300 ms).
   Duration interval() const;
   Duration lower() const { return m_lo; }
   Duration upper() const { return m_hi; }  ///< zero while unknown
