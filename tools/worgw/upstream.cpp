@@ -18,17 +18,23 @@ void ProxyLogin::start() {
   for (const auto& [name, s] : m_dir.all()) {
     if (!s.proxy_login) continue;
     // Thousands of subscribers take evenly spaced refresh slots (no bursts).
-    begin(s, static_cast<double>(i++) / static_cast<double>(n));
+    add(s, static_cast<double>(i++) / static_cast<double>(n));
   }
+  // The agent starts them as transaction slots free up.
+  m_agent.start(reg::Registration::Mode::register_, nullptr);
 }
 
 void ProxyLogin::begin(const Subscriber& s, double slot) {
+  if (auto index = add(s, slot)) m_agent.start_one(*index, reg::Registration::Mode::register_);
+}
+
+std::optional<std::size_t> ProxyLogin::add(const Subscriber& s, double slot) {
   auto registrar = sip::Uri::parse(s.registrar);
   auto aor = sip::Uri::parse(s.aor);
   if (!registrar || !aor) {
     m_events.emit("upstream.failed", {{"subscriber", s.name}, {"reason", "bad registrar or AOR URI"}},
                   "proxy login for " + s.name + " impossible: bad registrar or AOR URI");
-    return;
+    return std::nullopt;
   }
   reg::Config c;
   c.registrar = *registrar;
@@ -45,11 +51,11 @@ void ProxyLogin::begin(const Subscriber& s, double slot) {
   if (!index) {
     m_events.emit("upstream.failed", {{"subscriber", s.name}, {"reason", index.message()}},
                   "proxy login for " + s.name + " failed: " + index.message());
-    return;
+    return std::nullopt;
   }
   m_index[s.name] = *index;
   m_by_aor[aor->to_string()] = s.name;
-  m_agent.start_one(*index, reg::Registration::Mode::register_);
+  return *index;
 }
 
 void ProxyLogin::sync() {

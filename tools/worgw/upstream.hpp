@@ -34,6 +34,7 @@ class ProxyLogin {
 
  private:
   void begin(const Subscriber& s, double slot);
+  std::optional<std::size_t> add(const Subscriber& s, double slot);
   void on_event(const reg::Event& e);
 
   net::SipTransport& m_transport;
