@@ -1,6 +1,7 @@
 #include "sipwake/ev/line_reader.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,16 @@ namespace sipwake::ev {
 
 LineReader::LineReader(Loop& loop, int fd, Handlers handlers, std::size_t max_line)
     : m_fd(fd), m_h(std::move(handlers)), m_max(max_line) {
+  struct stat st {};
+  bool pollable = ::fstat(fd, &st) == 0 &&
+                  (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(fd)));
+  if (!pollable) {
+    // epoll refuses regular files and /dev/null: they are always readable, so read
+    // them to the end from the loop, as soon as it runs.
+    m_file_timer = std::make_unique<Timer>(loop, [this] { on_readable(); });
+    m_file_timer->arm(Duration{0});
+    return;
+  }
   int flags = fcntl(fd, F_GETFL);
   if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   m_watch = std::make_unique<FdWatch>(loop, fd, [this] { on_readable(); });

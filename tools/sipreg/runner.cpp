@@ -1,6 +1,5 @@
 #include "runner.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -22,13 +21,6 @@ namespace {
 constexpr Duration k_shutdown_grace{5000};
 // Signals closer together than this are one signal delivered twice.
 constexpr Duration k_duplicate_signal{300};
-
-bool watchable_stdin() {
-  struct stat st {};
-  if (::fstat(STDIN_FILENO, &st) != 0) return false;
-  // epoll refuses regular files and /dev/null; only pipes, sockets and terminals are watched.
-  return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(STDIN_FILENO));
-}
 
 reg::Registration::Mode mode_of(const Options& o) {
   switch (o.command) {
@@ -98,7 +90,7 @@ class Runner {
     } else {
       m_log.warning(mon.message() + "; address changes will not trigger re-registration");
     }
-    if (watchable_stdin()) {
+    {
       ev::LineReader::Handlers h;
       h.on_line = [this](std::string_view line) { on_control(line); };
       h.on_overflow = [this] { m_events.reply({{"id", nullptr}, {"ok", false}, {"error", "request line too long"}}); };
@@ -106,7 +98,7 @@ class Runner {
       try {
         m_stdin = std::make_unique<ev::LineReader>(m_loop, STDIN_FILENO, std::move(h));
       } catch (const std::exception&) {
-        m_log.info("stdin cannot be watched; control lines are ignored");
+        m_log.info("stdin cannot be read; control lines are ignored");  // e.g. closed
       }
     }
   }

@@ -97,3 +97,32 @@ TEST(LineReader, OversizedLineIsReportedAndSkippedNotDelivered) {
 
 }  // namespace
 }  // namespace sipwake::ev
+
+namespace sipwake::ev {
+namespace {
+
+TEST(LineReader, RegularFileIsReadToTheEndInsteadOfRefusedByEpoll) {
+  Loop loop;
+  char path[] = "/tmp/sipwake-lines-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  static constexpr char k_text[] = "reregister\n{\"op\":\"status\"}\n";
+  ASSERT_EQ(::write(fd, k_text, sizeof k_text - 1), static_cast<ssize_t>(sizeof k_text - 1));
+  ::lseek(fd, 0, SEEK_SET);
+  std::vector<std::string> lines;
+  bool eof = false;
+  LineReader r(loop, fd, {[&](std::string_view l) { lines.emplace_back(l); }, nullptr, [&] {
+                            eof = true;
+                            loop.stop();
+                          }});
+  Timer watchdog(loop, [&] { loop.stop(); });
+  watchdog.arm(Duration{2000});
+  loop.run();
+  ::close(fd);
+  ::unlink(path);
+  EXPECT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(eof);
+}
+
+}  // namespace
+}  // namespace sipwake::ev

@@ -10,7 +10,8 @@
 
 namespace sipwake::ev {
 
-/// Reads newline-terminated lines without blocking the loop; lines longer than
+/// Reads newline-terminated lines without blocking the loop (pipes, sockets, terminals;
+/// a regular file or /dev/null is read to its end at once); lines longer than
 /// `max_line` are reported as an overflow (the caller replies with an error) and skipped.
 class LineReader {
  public:
@@ -35,6 +36,7 @@ class LineReader {
   bool m_discarding = false;
   bool m_eof = false;
   std::unique_ptr<FdWatch> m_watch;
+  std::unique_ptr<Timer> m_file_timer;  // a regular file or /dev/null: read from a timer
 };
 
 }  // namespace sipwake::ev
