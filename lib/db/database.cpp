@@ -140,6 +140,8 @@ std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid
 
 int Database::changes() const { return sqlite3_changes(m_db); }
 
+bool Database::in_transaction() const { return sqlite3_get_autocommit(m_db) == 0; }
+
 Result<void> Database::migrate(const std::vector<Migration>& migrations) {
   int current = user_version();
   if (current < 0) return fail("cannot read schema version of " + m_path);
@@ -161,14 +163,16 @@ Result<void> Database::migrate(const std::vector<Migration>& migrations) {
   return {};
 }
 
-Transaction::Transaction(Database& db) : m_db(db), m_begun(db.exec("BEGIN IMMEDIATE")) {}
+Transaction::Transaction(Database& db)
+    : m_db(db), m_nested(db.in_transaction()), m_begun(m_nested ? Result<void>{} : db.exec("BEGIN IMMEDIATE")) {}
 
 Transaction::~Transaction() {
-  if (m_begun && !m_done) (void)m_db.exec("ROLLBACK");
+  if (!m_nested && m_begun && !m_done) (void)m_db.exec("ROLLBACK");
 }
 
 Result<void> Transaction::commit() {
   if (!m_begun) return m_begun;
+  if (m_nested) return {};
   auto r = m_db.exec("COMMIT");
   if (r) m_done = true;
   return r;

@@ -481,7 +481,13 @@ void CallManager::finish(Call& c, const std::string& outcome, const std::string&
     c.saved = true;
     c.timeline.outcome = outcome;
     c.timeline.detail = detail;
-    if (c.woke || outcome == "denied") (void)m_ctx.store.insert_wake(c.timeline);
+    if (c.woke || outcome == "denied") {
+      m_ctx.writer.queue([w = c.timeline](Store& s) -> Result<void> {
+        auto id = s.insert_wake(w);
+        if (!id) return id.error();
+        return {};
+      });
+    }
   }
   m_by_server.erase(c.server);
   // A relayed call lingers while its client transaction still relays 2xx retransmissions.

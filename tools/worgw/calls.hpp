@@ -23,6 +23,7 @@
 #include "sipwake/txn/server_layer.hpp"
 #include "store.hpp"
 #include "wake_client.hpp"
+#include "write_behind.hpp"
 
 namespace sipwake::worgw {
 
@@ -36,6 +37,7 @@ struct CallContext {
   Directory& directory;
   DeviceRegistrar& registrar;
   Store& store;
+  WriteBehind& writer;
   WakeClient& waker;
   log::EventSink& events;
 };

@@ -81,11 +81,12 @@ class Gateway {
     m_server = std::make_unique<txn::ServerLayer>(m_loop);
     auto algorithms = parse_algorithms(m_opt.digest_algorithms);
     if (!algorithms) return algorithms.error();
-    m_registrar = std::make_unique<DeviceRegistrar>(m_loop, *m_store, *m_dir, *m_server, m_events, m_opt.realm,
-                                                    *algorithms);
+    m_writer = std::make_unique<WriteBehind>(m_loop, *m_store, m_events);
+    m_registrar = std::make_unique<DeviceRegistrar>(m_loop, *m_store, *m_writer, *m_dir, *m_server, m_events,
+                                                    m_opt.realm, *algorithms);
     m_waker = std::make_unique<WakeClient>(m_loop, m_opt.worsend);
     m_calls = std::make_unique<CallManager>(CallContext{m_loop, m_opt, m_self, *m_transport, *m_server, *m_dir,
-                                                        *m_registrar, *m_store, *m_waker, m_events});
+                                                        *m_registrar, *m_store, *m_writer, *m_waker, m_events});
     m_forwarder = std::make_unique<Forwarder>(*m_transport, *m_registrar, m_self);
     m_proxy = std::make_unique<ProxyLogin>(m_loop, *m_transport, *m_store, *m_dir, m_events, m_opt, m_self);
     m_self_service =
@@ -126,6 +127,7 @@ class Gateway {
     m_shutdown_started = m_loop.now();
     m_drain = std::make_unique<ev::Timer>(m_loop, [this] {
       if (m_proxy->finished() || m_loop.now() - m_shutdown_started >= k_shutdown_grace) {
+        m_writer->flush();
         m_events.emit("gateway.stopped", {{"clean", m_proxy->finished()}}, "worgw stopped");
         m_loop.stop();
         return;
@@ -207,6 +209,7 @@ class Gateway {
   std::unique_ptr<net::SipTransport> m_transport;
   Self m_self;
   std::unique_ptr<txn::ServerLayer> m_server;
+  std::unique_ptr<WriteBehind> m_writer;  // before everything that queues writes: destroyed (flushed) after them
   std::unique_ptr<DeviceRegistrar> m_registrar;
   std::unique_ptr<WakeClient> m_waker;
   std::unique_ptr<CallManager> m_calls;

@@ -32,10 +32,10 @@ std::string strip_quotes(std::string s) {
 
 }  // namespace
 
-DeviceRegistrar::DeviceRegistrar(ev::Loop& loop, Store& store, Directory& directory, txn::ServerLayer& server,
-                                 log::EventSink& events, std::string realm,
+DeviceRegistrar::DeviceRegistrar(ev::Loop& loop, Store& store, WriteBehind& writer, Directory& directory,
+                                 txn::ServerLayer& server, log::EventSink& events, std::string realm,
                                  std::vector<sip::DigestAlgorithm> algorithms)
-    : m_loop(loop), m_store(store), m_dir(directory), m_server(server), m_events(events),
+    : m_loop(loop), m_store(store), m_writer(writer), m_dir(directory), m_server(server), m_events(events),
       m_digest(realm, random_hex(32)), m_realm(std::move(realm)), m_algorithms(std::move(algorithms)) {}
 
 DeviceRegistrar::~DeviceRegistrar() = default;
@@ -189,11 +189,9 @@ void DeviceRegistrar::handle_register(txn::ServerLayer::Id id, const sip::Messag
                  {"expires", expires},
                  {"refresh", was_online}},
                 was_online ? "" : name + " is online at " + device.binding.received);
-  // Held calls go out before the slower database write.
   if (m_on_login) m_on_login(name, device);
-  if (auto r = m_store.save_binding(name, device.binding); !r) {
-    m_events.emit("store.failed", {{"subscriber", name}, {"error", r.message()}}, "");
-  }
+  // Written behind: the next packet must not wait for a commit.
+  m_writer.queue([name, b = device.binding](Store& s) { return s.save_binding(name, b); });
 }
 
 void DeviceRegistrar::save(const std::string& subscriber, Online device) {
@@ -216,7 +214,7 @@ void DeviceRegistrar::expire(const std::string& subscriber, const std::string& w
   if (auto uri = sip::Uri::parse(it->second.device.binding.contact)) m_by_contact.erase(contact_key(*uri));
   m_online.erase(it);  // destroys the expiry timer, possibly from inside its callback (Timer copes)
   m_events.emit("device.asleep", {{"subscriber", subscriber}, {"reason", why}}, subscriber + " is asleep (" + why + ")");
-  (void)m_store.clear_binding(subscriber);
+  m_writer.queue([subscriber](Store& s) { return s.clear_binding(subscriber); });
 }
 
 void DeviceRegistrar::drop(const std::string& subscriber, const std::string& why) { expire(subscriber, why); }

@@ -18,6 +18,7 @@
 #include "sipwake/sip/message.hpp"
 #include "sipwake/txn/server_layer.hpp"
 #include "store.hpp"
+#include "write_behind.hpp"
 
 namespace sipwake::worgw {
 
@@ -32,8 +33,9 @@ class DeviceRegistrar {
  public:
   using LoginHandler = std::function<void(const std::string& subscriber, const Online& device)>;
 
-  DeviceRegistrar(ev::Loop& loop, Store& store, Directory& directory, txn::ServerLayer& server,
-                  log::EventSink& events, std::string realm, std::vector<sip::DigestAlgorithm> algorithms);
+  DeviceRegistrar(ev::Loop& loop, Store& store, WriteBehind& writer, Directory& directory,
+                  txn::ServerLayer& server, log::EventSink& events, std::string realm,
+                  std::vector<sip::DigestAlgorithm> algorithms);
   ~DeviceRegistrar();
 
   /// Called after each successful login that adds or renews a binding.
@@ -64,6 +66,7 @@ class DeviceRegistrar {
 
   ev::Loop& m_loop;
   Store& m_store;
+  WriteBehind& m_writer;
   Directory& m_dir;
   txn::ServerLayer& m_server;
   log::EventSink& m_events;

@@ -3,6 +3,7 @@
 // device bindings, upstream registration state, and the wake timeline of each call.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,9 @@ class Store {
 
   Result<void> save_upstream(const std::string& subscriber, const UpstreamState& u);
   Result<std::optional<UpstreamState>> upstream(const std::string& subscriber);
+
+  /// Runs `writes` (several Store calls) as one transaction: one commit instead of many.
+  Result<void> batch(const std::function<void(Store&)>& writes);
 
   /// Changes whenever another process (an admin command) commits to the database;
   /// the running gateway polls it to reload subscribers and rules.

@@ -1,4 +1,5 @@
-// Store::data_version: kept apart from store.cpp because only the gateway uses it.
+// Store::data_version and Store::batch: kept apart from store.cpp because only the
+// running gateway uses them.
 #include "store.hpp"
 
 namespace sipwake::worgw {
@@ -10,6 +11,13 @@ Result<std::int64_t> Store::data_version() {
   if (!st) return st.error();
   if (!st->step()) return fail("cannot read data_version");
   return st->column_int(0);
+}
+
+Result<void> Store::batch(const std::function<void(Store&)>& writes) {
+  db::Transaction tx(*m_db);
+  if (!tx.begun()) return tx.begun().error();
+  writes(*this);  // each write's own transaction nests into this one
+  return tx.commit();
 }
 
 }  // namespace sipwake::worgw

@@ -74,6 +74,24 @@ TEST(Database, TransactionRollsBackUnlessCommitted) {
   EXPECT_EQ(st->column_text(0), "b");
 }
 
+TEST(Database, NestedTransactionJoinsTheOuterOne) {
+  auto db = Database::open(":memory:");
+  ASSERT_TRUE(db && (*db)->migrate(k_schema));
+  {
+    Transaction outer(**db);
+    {
+      Transaction inner(**db);
+      ASSERT_TRUE(inner.begun());
+      ASSERT_TRUE((*db)->exec("INSERT INTO device VALUES ('n', NULL)"));
+      ASSERT_TRUE(inner.commit());  // commits nothing yet
+    }
+    EXPECT_TRUE((*db)->in_transaction());
+  }  // the outer one rolls back
+  auto st = (*db)->prepare("SELECT count(*) FROM device");
+  ASSERT_TRUE(st && st->step());
+  EXPECT_EQ(st->column_int(0), 0);
+}
+
 TEST(Database, CorruptFileIsAClearErrorAndIsNotOverwritten) {
   std::string path = temp_path();
   std::ofstream(path) << std::string(8192, 'Z');

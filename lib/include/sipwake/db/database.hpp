@@ -83,6 +83,8 @@ class Database {
   std::int64_t last_insert_id() const;
   /// Rows changed by the last INSERT/UPDATE/DELETE.
   int changes() const;
+  /// True inside BEGIN ... COMMIT.
+  bool in_transaction() const;
   const std::string& path() const { return m_path; }
 
  private:
@@ -91,7 +93,8 @@ class Database {
   std::string m_path;
 };
 
-/// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() succeeded.
+/// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() succeeded. Inside an
+/// outer transaction it does nothing: the outer one commits or rolls back everything.
 class Transaction {
  public:
   explicit Transaction(Database& db);
@@ -104,6 +107,7 @@ class Transaction {
 
  private:
   Database& m_db;
+  bool m_nested;
   Result<void> m_begun;
   bool m_done = false;
 };
