@@ -11,8 +11,17 @@ namespace sipwake::ev {
 LineReader::LineReader(Loop& loop, int fd, Handlers handlers, std::size_t max_line)
     : m_fd(fd), m_h(std::move(handlers)), m_max(max_line) {
   struct stat st {};
-  bool pollable = ::fstat(fd, &st) == 0 &&
-                  (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(fd)));
+  if (::fstat(fd, &st) != 0) {
+    // A closed descriptor (e.g. no stdin at all): end of input, reported from the
+    // loop. Never read it later: a socket opened meanwhile could take its number.
+    m_eof = true;
+    m_file_timer = std::make_unique<Timer>(loop, [this] {
+      if (m_h.on_eof) m_h.on_eof();
+    });
+    m_file_timer->arm(Duration{0});
+    return;
+  }
+  bool pollable = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(fd));
   if (!pollable) {
     // epoll refuses regular files and /dev/null: they are always readable, so read
     // them to the end from the loop, as soon as it runs.
