@@ -2,20 +2,11 @@
 
 #include <algorithm>
 
+#include "timer_set.hpp"
+
 namespace sipwake::txn {
-namespace {
-
-std::optional<TimePoint> earliest(std::initializer_list<std::optional<TimePoint>> ts) {
-  std::optional<TimePoint> out;
-  for (const auto& t : ts) {
-    if (t && (!out || *t < *out)) out = t;
-  }
-  return out;
-}
-
-bool due(const std::optional<TimePoint>& t, TimePoint now) { return t && *t <= now; }
-
-}  // namespace
+using detail::due;
+using detail::earliest;
 
 NonInviteClient::NonInviteClient(bool reliable, TimePoint now, Timers timers)
     : m_reliable(reliable), m_t(timers), m_interval(timers.t1) {

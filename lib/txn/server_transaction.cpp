@@ -2,20 +2,11 @@
 
 #include <algorithm>
 
+#include "timer_set.hpp"
+
 namespace sipwake::txn {
-namespace {
-
-bool due(const std::optional<TimePoint>& t, TimePoint now) { return t && *t <= now; }
-
-std::optional<TimePoint> earliest(std::initializer_list<std::optional<TimePoint>> ts) {
-  std::optional<TimePoint> out;
-  for (const auto& t : ts) {
-    if (t && (!out || *t < *out)) out = t;
-  }
-  return out;
-}
-
-}  // namespace
+using detail::due;
+using detail::earliest;
 
 InviteServer::InviteServer(bool reliable, TimePoint, Timers timers)
     : m_reliable(reliable), m_t(timers), m_interval(timers.t1) {}
